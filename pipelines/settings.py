@@ -1,0 +1,91 @@
+"""One settings object per run: defaults, then the user's kpi.toml, then flags.
+
+Built once by the CLI (or a flow) and passed down; nothing reads globals.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from schemas.declarations import datasets
+
+DEFAULTS = Path(__file__).with_name("defaults.toml")
+USER_CONFIG = "kpi.toml"
+
+
+class ConfigError(Exception):
+    """The configuration cannot be used; the message names the file and the entry."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    raw_dir: Path
+    warehouse: Path
+    out_dir: Path
+    headers: dict[str, dict[str, str]] = field(default_factory=dict)
+    sources: tuple[str, ...] = ()  # the config files merged, for the run record
+
+    def record(self) -> dict[str, Any]:
+        """What a run stores about the settings it used."""
+        return {
+            "raw_dir": str(self.raw_dir),
+            "warehouse": str(self.warehouse),
+            "out_dir": str(self.out_dir),
+            "headers": self.headers,
+            "config_files": list(self.sources),
+        }
+
+
+def _merge(base: dict, top: dict) -> dict:
+    merged = dict(base)
+    for key, value in top.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def _read(path: Path) -> dict:
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"配置文件 {path} 无法读取：{exc}") from exc
+
+
+def _check_headers(headers: dict, source: str) -> dict[str, dict[str, str]]:
+    known = datasets()
+    for scope, mapping in headers.items():
+        if scope != "*" and scope not in known:
+            raise ConfigError(f"{source} [headers.{scope}]：没有名为 {scope} 的数据集")
+        for header, column in (mapping or {}).items():
+            targets = known.values() if scope == "*" else [known[scope]]
+            if not any(column in ds.columns for ds in targets):
+                raise ConfigError(f"{source} [headers.{scope}] \"{header}\" = \"{column}\"：没有这一列")
+    return {scope: dict(mapping or {}) for scope, mapping in headers.items()}
+
+
+def load_settings(config: Path | None = None, **flags: Any) -> Settings:
+    """Defaults < ./kpi.toml < --config file < command-line flags (None means not given)."""
+    merged = _read(DEFAULTS)
+    sources = [str(DEFAULTS)]
+    for path in (Path(USER_CONFIG), config):
+        if path is not None and path.exists():
+            merged = _merge(merged, _read(path))
+            sources.append(str(path))
+        elif path is config and config is not None:
+            raise ConfigError(f"配置文件 {config} 不存在")
+    paths = merged["paths"]
+    for name in ("raw", "warehouse", "out"):
+        if flags.get(name) is not None:
+            paths[name] = str(flags[name])
+    return Settings(
+        raw_dir=Path(paths["raw"]),
+        warehouse=Path(paths["warehouse"]),
+        out_dir=Path(paths["out"]),
+        headers=_check_headers(merged.get("headers", {}), " / ".join(sources)),
+        sources=tuple(sources),
+    )

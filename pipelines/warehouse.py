@@ -1,0 +1,106 @@
+"""The DuckDB warehouse: one file, typed tables per dataset with lineage on every row.
+
+Tables:
+- one per dataset (contract §1 columns) plus lineage: `source_file` (path under
+  the raw folder), `source_line` (line or sheet row as the user sees it),
+  `file_hash` (SHA-256 of the file's content) and `ingest_run_id`;
+- `files`: every export seen, with its reconciliation (read = loaded + quarantined);
+- `quarantine`: one row per problem found in a row that was not loaded;
+- `runs`: one row per run, with its settings.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import uuid
+from pathlib import Path
+
+import duckdb
+
+from schemas.declarations import Dataset, datasets
+
+LINEAGE = {
+    "source_file": "VARCHAR NOT NULL",
+    "source_line": "BIGINT NOT NULL",
+    "file_hash": "VARCHAR NOT NULL",
+    "ingest_run_id": "VARCHAR NOT NULL",
+}
+
+BOOKKEEPING = """
+create table if not exists runs (
+    run_id varchar primary key,
+    command varchar,
+    started_at timestamp,
+    finished_at timestamp,
+    as_of timestamp,
+    status varchar,
+    message varchar,
+    settings json
+);
+create table if not exists files (
+    file_hash varchar not null,
+    dataset varchar not null,
+    source_file varchar not null,
+    size_bytes bigint,
+    modified_at timestamp,
+    encoding varchar,
+    header_line integer,
+    skipped_lines varchar[],
+    unknown_headers varchar[],
+    rows_read bigint,
+    rows_loaded bigint,
+    rows_quarantined bigint,
+    rows_replaced bigint,
+    status varchar not null,  -- loaded | rejected
+    message varchar,
+    ingest_run_id varchar,
+    ingested_at timestamp
+);
+create table if not exists quarantine (
+    dataset varchar not null,
+    source_file varchar not null,
+    source_line bigint not null,
+    file_hash varchar not null,
+    ingest_run_id varchar not null,
+    "column" varchar,
+    value varchar,
+    reason varchar not null,
+    record json  -- the row as it was read, so nothing is lost
+);
+"""
+
+
+def table_ddl(ds: Dataset) -> str:
+    cols = [f'"{c.name}" {c.sql_type}' for c in ds.columns.values()]
+    cols += [f"{name} {sql}" for name, sql in LINEAGE.items()]
+    return f"create table if not exists {ds.name} (\n  " + ",\n  ".join(cols) + "\n);"
+
+
+def connect(path: Path | str) -> duckdb.DuckDBPyConnection:
+    """Open (creating if needed) the warehouse file with every table in place."""
+    if str(path) != ":memory:":
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+    conn = duckdb.connect(str(path))
+    conn.execute("set preserve_insertion_order = false")
+    conn.execute(BOOKKEEPING)
+    for ds in datasets().values():
+        conn.execute(table_ddl(ds))
+    return conn
+
+
+def start_run(conn: duckdb.DuckDBPyConnection, command: str, settings: dict) -> str:
+    """Record a run's start; its id goes on every row it loads."""
+    run_id = dt.datetime.now().strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
+    conn.execute(
+        "insert into runs (run_id, command, started_at, status, settings) values (?, ?, ?, 'running', ?)",
+        [run_id, command, dt.datetime.now(), json.dumps(settings, ensure_ascii=False)],
+    )
+    return run_id
+
+
+def finish_run(conn: duckdb.DuckDBPyConnection, run_id: str, status: str, message: str = "") -> None:
+    conn.execute(
+        "update runs set finished_at = ?, status = ?, message = ? where run_id = ?",
+        [dt.datetime.now(), status, message, run_id],
+    )

@@ -1,0 +1,132 @@
+"""The one declaration of every input dataset (contract §1).
+
+Each `datasets/<name>.yaml` names a dataset's columns, Chinese aliases, types,
+allowed values, key and order rules. The reader, the pandera schema and the
+warehouse table are all derived from it, so adding an alias or a column is an
+edit to YAML, not to code.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+import yaml
+
+DATASET_DIR = Path(__file__).parent / "datasets"
+
+# Load order: a dataset is validated against the ones it references.
+LOAD_ORDER = (
+    "sites",
+    "survey_campaigns",
+    "calls",
+    "visits",
+    "repairs",
+    "complaints",
+    "survey_responses",
+    "sales_submissions",
+    "crm_customers",
+    "phone_surveys",
+    "mystery_shops",
+    "exemptions",
+)
+
+SQL_TYPES = {
+    "text": "VARCHAR",
+    "phone": "VARCHAR",
+    "enum": "VARCHAR",
+    "month": "VARCHAR",
+    "int": "BIGINT",
+    "float": "DOUBLE",
+    "bool": "BOOLEAN",
+    "date": "DATE",
+    "timestamp": "TIMESTAMP",
+}
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    type: str
+    optional: bool = False
+    aliases: tuple[str, ...] = ()
+    # canonical value -> accepted spellings (the canonical one is always accepted)
+    values: dict[str, tuple[str, ...]] | None = None
+    min: float | None = None
+    max: float | None = None
+    references: str | None = None
+    default: object = None
+
+    @property
+    def sql_type(self) -> str:
+        return SQL_TYPES[self.type]
+
+
+@dataclass(frozen=True)
+class Dataset:
+    name: str
+    title: str
+    key: tuple[str, ...]
+    columns: dict[str, Column]
+    # pairs (earlier, later): where both are present, later >= earlier
+    order: tuple[tuple[str, str], ...] = field(default_factory=tuple)
+
+    @property
+    def required(self) -> list[str]:
+        return [c.name for c in self.columns.values() if not c.optional]
+
+    def label(self, column: str) -> str:
+        """How a manager knows the column: its first Chinese alias, then its name."""
+        col = self.columns.get(column)
+        if col and col.aliases:
+            return f"{col.aliases[0]}({column})"
+        return column
+
+
+def _column(name: str, spec: dict, shared_aliases: dict[str, list[str]]) -> Column:
+    values = spec.get("values")
+    if values is not None:
+        values = {str(k): tuple(str(v) for v in (alts or ())) for k, alts in values.items()}
+    aliases = tuple(spec.get("aliases", ())) + tuple(shared_aliases.get(name, ()))
+    return Column(
+        name=name,
+        type=spec["type"],
+        optional=bool(spec.get("optional", False)),
+        aliases=aliases,
+        values=values,
+        min=spec.get("min"),
+        max=spec.get("max"),
+        references=spec.get("references"),
+        default=spec.get("default"),
+    )
+
+
+def _load(path: Path, shared_aliases: dict[str, list[str]]) -> Dataset:
+    doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    columns = {
+        str(name): _column(str(name), spec, shared_aliases)
+        for name, spec in doc["columns"].items()
+    }
+    return Dataset(
+        name=doc["name"],
+        title=doc["title"],
+        key=tuple(doc["key"]),
+        columns=columns,
+        order=tuple(tuple(pair) for pair in doc.get("order", ())),
+    )
+
+
+@cache
+def datasets() -> dict[str, Dataset]:
+    """All declared datasets, in load order."""
+    shared = yaml.safe_load((DATASET_DIR / "_shared.yaml").read_text(encoding="utf-8"))
+    loaded = {
+        p.stem: _load(p, shared["aliases"])
+        for p in DATASET_DIR.glob("*.yaml")
+        if not p.name.startswith("_")
+    }
+    missing = set(loaded) ^ set(LOAD_ORDER)
+    if missing:
+        raise RuntimeError(f"datasets and LOAD_ORDER disagree: {sorted(missing)}")
+    return {name: loaded[name] for name in LOAD_ORDER}

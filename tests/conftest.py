@@ -1,0 +1,54 @@
+"""Shared fixtures: a raw folder to drop exports into, and ingest into a fresh warehouse."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from pipelines import warehouse
+from pipelines.ingest import ingest
+from pipelines.ingest.headers import HeaderMatcher
+from schemas.declarations import datasets
+
+SITES_CSV = "项目编号,项目名称,项目类型,案场电话\nS1,一号院,住宅,\nS2,二号楼,写字楼,\nS3,三号案场,案场,021-61234567\n"
+
+
+class RawFolder:
+    """data/raw/ in miniature: write exports, ingest them, query the warehouse."""
+
+    def __init__(self, root: Path):
+        self.root = root / "raw"
+        self.db_path = root / "warehouse.duckdb"
+        self._clock = 1_700_000_000  # file mtimes, so "newer export" is explicit in tests
+        self.write("sites", "sites.csv", SITES_CSV)
+
+    def write(self, dataset: str, name: str, text: str, encoding: str = "utf-8") -> Path:
+        path = self.root / dataset / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(text.encode(encoding))
+        self._clock += 60
+        os.utime(path, (self._clock, self._clock))
+        return path
+
+    def ingest(self, headers: dict | None = None):
+        conn = warehouse.connect(self.db_path)
+        try:
+            run_id = warehouse.start_run(conn, "test", {})
+            reports = ingest(conn, self.root, run_id, HeaderMatcher(datasets(), headers))
+        finally:
+            conn.close()
+        return {r.source_file: r for r in reports}
+
+    def rows(self, sql: str, params=()) -> list[tuple]:
+        conn = warehouse.connect(self.db_path)
+        try:
+            return conn.execute(sql, list(params)).fetchall()
+        finally:
+            conn.close()
+
+
+@pytest.fixture
+def raw(tmp_path) -> RawFolder:
+    return RawFolder(tmp_path)
