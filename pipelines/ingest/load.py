@@ -17,12 +17,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from pipelines.ingest.headers import HeaderMatcher
 from pipelines.ingest.normalize import normalise_chunk, total_row_lines
-from pipelines.ingest.read import RejectedFile, open_export
+from pipelines.ingest.prefetch import prefetch
+from pipelines.ingest.read import EXTRA, LINE, RaggedRows, RejectedFile, open_export
 from pipelines.ingest.validate import schema_issues
 from schemas.checks import schema_for
 from schemas.declarations import Dataset
@@ -89,7 +92,12 @@ def load_file(
     meta = {"hash": digest, "run_id": run_id, "path": path, "source_file": source_file}
     conn.execute("begin transaction")
     try:
-        report = _load_in_transaction(conn, ds, meta, matcher, known, progress)
+        try:
+            report = _load_in_transaction(conn, ds, meta, matcher, known, progress, tolerant=False)
+        except RaggedRows:  # rows with missing or extra cells: read again, keeping them
+            conn.execute("rollback")
+            conn.execute("begin transaction")
+            report = _load_in_transaction(conn, ds, meta, matcher, known, progress, tolerant=True)
         conn.execute("commit")
     except RejectedFile as rejected:
         conn.execute("rollback")
@@ -101,26 +109,21 @@ def load_file(
     return report
 
 
-def _load_in_transaction(conn, ds, meta, matcher, known, progress) -> FileReport:
+def _load_in_transaction(conn, ds, meta, matcher, known, progress, tolerant) -> FileReport:
     opened = open_export(meta["path"], ds, matcher)
     schema = schema_for(ds, known)
-    _create_stage(conn, ds)
+    lineage = [meta["source_file"], meta["hash"], meta["run_id"]]
     read = 0
-    for chunk in opened.chunks():
-        read += len(chunk)
-        good, issues = _check_chunk(chunk, ds, schema)
-        conn.register("good_rows", pa.Table.from_pandas(good, preserve_index=True))
-        conn.execute("insert into stage_rows by name select * from good_rows")
-        conn.unregister("good_rows")
+    checked = ((chunk.num_rows, *_check_chunk(chunk, ds, schema)) for chunk in opened.chunks(tolerant))
+    for rows, good, issues in prefetch(checked):
+        read += rows
+        _append(conn, ds.name, ["source_line", *ds.columns], good.reset_index(), lineage)
         if not issues.empty:
-            conn.register("chunk_issues", issues)
-            conn.execute("insert into stage_issues by name select * from chunk_issues")
-            conn.unregister("chunk_issues")
-        progress(len(chunk))
-    _quarantine_duplicate_keys(conn, ds)
+            _append(conn, "quarantine", ISSUE_FIELDS, issues, [ds.name] + lineage)
+        progress(rows)
+    _quarantine_duplicate_keys(conn, ds, meta)
     replaced = _replace_superseded(conn, ds, meta)
-    loaded = _insert_rows(conn, ds, meta)
-    quarantined = _insert_quarantine(conn, ds, meta)
+    loaded, quarantined = _counts(conn, ds, meta)
     report = FileReport(
         ds.name,
         meta["source_file"],
@@ -138,102 +141,119 @@ def _load_in_transaction(conn, ds, meta, matcher, known, progress) -> FileReport
     return report
 
 
-def _check_chunk(chunk: pd.DataFrame, ds: Dataset, schema) -> tuple[pd.DataFrame, pd.DataFrame]:
+ISSUE_FIELDS = ["source_line", "column", "value", "reason", "record"]
+LINEAGE_FIELDS = ["source_file", "file_hash", "ingest_run_id"]
+
+
+def _append(conn, table: str, fields: list[str], frame: pd.DataFrame, constants: list) -> None:
+    """Insert a chunk straight into its table, with the lineage every row carries."""
+    names = ", ".join(f'"{f}"' for f in fields)
+    extra = (["dataset"] if table == "quarantine" else []) + LINEAGE_FIELDS
+    conn.register("chunk_rows", pa.Table.from_pandas(frame[fields], preserve_index=False))
+    conn.execute(
+        f"""insert into {table} ({names}, {", ".join(extra)})
+            select {names}, {", ".join("?" * len(extra))} from chunk_rows""",
+        constants,
+    )
+    conn.unregister("chunk_rows")
+
+
+def _check_chunk(chunk: pa.Table, ds: Dataset, schema) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Typed good rows (index = line) and one issue per problem found, with the row as read."""
     typed, unreadable = normalise_chunk(chunk, ds)
     failed = schema_issues(schema, typed, ds)
     # an unreadable required cell is also null: say it once, as unreadable
-    already = pd.MultiIndex.from_frame(unreadable[["line", "column"]].astype({"column": object}))
-    failed = failed[~pd.MultiIndex.from_frame(failed[["line", "column"]].astype({"column": object})).isin(already)]
+    said = set(zip(unreadable["line"], unreadable["column"]))
+    failed = failed[[pair not in said for pair in zip(failed["line"], failed["column"])]]
     issues = pd.concat([unreadable, failed], ignore_index=True)
     if issues.empty:
-        return typed.rename_axis("source_line"), issues
-    totals = total_row_lines(chunk, issues["line"].unique())
+        return typed, issues.assign(record=None).rename(columns={"line": "source_line"})
+    bad_lines = issues["line"].unique()
+    totals = total_row_lines(chunk, bad_lines)
     if len(totals):
         issues = pd.concat(
             [issues[~issues["line"].isin(totals)], _total_row_issues(totals)], ignore_index=True
         )
-    issues["record"] = issues["line"].map(_records(chunk, issues["line"].unique()))
-    good = typed.drop(index=issues["line"].unique())
-    return good.rename_axis("source_line"), issues
+    issues["record"] = issues["line"].map(_records(chunk, bad_lines))
+    return typed.drop(index=bad_lines), issues.rename(columns={"line": "source_line"})
 
 
 def _total_row_issues(lines) -> pd.DataFrame:
     return pd.DataFrame({"line": list(lines), "column": None, "value": None, "reason": TOTAL_ROW_REASON})
 
 
-def _records(chunk: pd.DataFrame, lines) -> dict[int, str]:
-    rows = chunk.loc[lines].drop(columns="__extra_cells")
+def _records(chunk: pa.Table, lines) -> dict[int, str]:
+    """The failing rows as read, cell text by column, for quarantine."""
+    rows = chunk.filter(pc.is_in(chunk[LINE], pa.array(np.asarray(lines, dtype=np.int64))))
     return {
-        int(line): json.dumps({k: v for k, v in row.items() if isinstance(v, str)}, ensure_ascii=False)
-        for line, row in rows.iterrows()
+        row.pop(LINE): json.dumps(
+            {k: v for k, v in row.items() if v is not None and k != EXTRA}, ensure_ascii=False
+        )
+        for row in rows.to_pylist()
     }
 
 
-def _create_stage(conn, ds: Dataset) -> None:
-    cols = ", ".join(f'"{c.name}" {c.sql_type}' for c in ds.columns.values())
-    conn.execute(f"create or replace temp table stage_rows (source_line bigint, {cols})")
-    conn.execute(
-        """create or replace temp table stage_issues
-           (line bigint, "column" varchar, value varchar, reason varchar, record json)"""
-    )
+def _this_file(alias: str = "") -> str:
+    prefix = f"{alias}." if alias else ""
+    return f"{prefix}file_hash = $hash and {prefix}source_file = $source"
 
 
-def _key_match(ds: Dataset, left: str, right: str) -> str:
-    return " and ".join(f'{left}."{k}" is not distinct from {right}."{k}"' for k in ds.key)
+def _params(meta) -> dict:
+    return {"hash": meta["hash"], "source": meta["source_file"]}
 
 
-def _quarantine_duplicate_keys(conn, ds: Dataset) -> None:
+def _quarantine_duplicate_keys(conn, ds: Dataset, meta) -> None:
     """Within one file an id stands once: the first row loads, later ones go to quarantine."""
     keys = ", ".join(f'"{k}"' for k in ds.key)
     label = "+".join(ds.label(k) for k in ds.key)
     conn.execute(
-        f"""create or replace temp table stage_dupes as
-            select source_line, first_line, {keys} from (
-              select source_line, {keys},
-                     min(source_line) over (partition by {keys}) as first_line
-              from stage_rows) where source_line > first_line"""
+        f"""create or replace temp table file_dupes as
+            with repeated as (
+              select {keys}, min(source_line) as first_line from {ds.name}
+              where {_this_file()} group by all having count(*) > 1)
+            select t.*, r.first_line from {ds.name} t join repeated r using ({keys})
+            where {_this_file("t")} and t.source_line > r.first_line""",
+        _params(meta),
     )
     conn.execute(
-        f"""insert into stage_issues
-            select d.source_line, '{ds.key[0]}', concat_ws('/', {", ".join(f'd."{k}"' for k in ds.key)}),
-                   '「{label}」在本文件中重复，与第 ' || d.first_line || ' 行相同；保留首行',
-                   to_json(r)
-            from stage_dupes d join stage_rows r on r.source_line = d.source_line"""
+        f"""insert into quarantine by name
+            select '{ds.name}' as dataset, source_file, source_line, file_hash, ingest_run_id,
+                   '{ds.key[0]}' as "column", concat_ws('/', {keys}) as value,
+                   '「{label}」在本文件中重复，与第 ' || first_line || ' 行相同；保留首行' as reason,
+                   to_json(d) as record
+            from file_dupes d"""
     )
-    conn.execute("delete from stage_rows where source_line in (select source_line from stage_dupes)")
+    conn.execute(
+        f"""delete from {ds.name} where {_this_file()}
+            and source_line in (select source_line from file_dupes)""",
+        _params(meta),
+    )
 
 
 def _replace_superseded(conn, ds: Dataset, meta) -> int:
     """Drop what this file supersedes: an older version of the same path, and the same ids from earlier exports."""
-    before = conn.execute(f"select count(*) from {ds.name}").fetchone()[0]
-    conn.execute(f"delete from {ds.name} where source_file = ?", [meta["source_file"]])
-    conn.execute(
-        f"delete from {ds.name} t where exists (select 1 from stage_rows s where {_key_match(ds, 's', 't')})"
-    )
+    match = " and ".join(f'n."{k}" is not distinct from t."{k}"' for k in ds.key)
+    deleted = conn.execute(
+        f"""delete from {ds.name} t
+            where not ({_this_file("t")})
+              and (t.source_file = $source
+                   or exists (select 1 from {ds.name} n where {_this_file("n")} and {match}))""",
+        _params(meta),
+    ).fetchone()[0]
     conn.execute(
         "update files set status = 'superseded' where dataset = ? and source_file = ? and status = 'loaded'",
         [ds.name, meta["source_file"]],
     )
-    return before - conn.execute(f"select count(*) from {ds.name}").fetchone()[0]
+    return deleted
 
 
-def _insert_rows(conn, ds: Dataset, meta) -> int:
-    cols = ", ".join(f'"{c}"' for c in ds.columns)
-    conn.execute(
-        f"""insert into {ds.name} ({cols}, source_file, source_line, file_hash, ingest_run_id)
-            select {cols}, ?, source_line, ?, ? from stage_rows""",
-        [meta["source_file"], meta["hash"], meta["run_id"]],
-    )
-    return conn.execute("select count(*) from stage_rows").fetchone()[0]
-
-
-def _insert_quarantine(conn, ds: Dataset, meta) -> int:
-    conn.execute(
-        """insert into quarantine
-           select ?, ?, line, ?, ?, "column", value, reason, record from stage_issues""",
-        [ds.name, meta["source_file"], meta["hash"], meta["run_id"]],
-    )
-    return conn.execute("select count(distinct line) from stage_issues").fetchone()[0]
+def _counts(conn, ds: Dataset, meta) -> tuple[int, int]:
+    loaded = conn.execute(f"select count(*) from {ds.name} where {_this_file()}", _params(meta)).fetchone()
+    quarantined = conn.execute(
+        f"select count(distinct source_line) from quarantine where dataset = '{ds.name}' and {_this_file()}",
+        _params(meta),
+    ).fetchone()
+    return loaded[0], quarantined[0]
 
 
 def _record_file(conn, ds: Dataset, meta, report: FileReport, opened) -> None:

@@ -1,11 +1,11 @@
-"""Turn text cells into typed values, one vectorised pass per column.
+"""Turn text cells into typed values, one vectorised (Arrow) pass per column.
 
 Timestamps arrive as `2026-10-05 14:30`, `2026/10/5 14:30:00`,
 `2026年10月5日 14:30` or Excel serial numbers, all local time (Asia/Shanghai,
 stored without a zone); booleans as 是/否, Y/N, true/false, 1/0; coded values
-in their Chinese or English spellings. A cell that cannot be read becomes null
-and yields an issue with the raw value, so quarantine can say exactly what
-was wrong.
+in their Chinese or English spellings; full-width digits and spaces anywhere.
+A cell that cannot be read becomes null and yields an issue with the raw
+value, so quarantine can say exactly what was wrong.
 """
 
 from __future__ import annotations
@@ -14,169 +14,189 @@ import re
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from pipelines.ingest.headers import normalise_header
+from pipelines.ingest.read import EXTRA, LINE
 from schemas.declarations import Column, Dataset
 
-TRUE_WORDS = {"是", "y", "yes", "true", "1", "t", "√", "✓", "对"}
-FALSE_WORDS = {"否", "n", "no", "false", "0", "f", "×", "✗", "不"}
+TRUE_WORDS = ["是", "y", "yes", "true", "1", "t", "√", "✓", "对"]
+FALSE_WORDS = ["否", "n", "no", "false", "0", "f", "×", "✗", "不"]
 TOTAL_ROW = re.compile(r"^\s*(合\s*计|总\s*计|小\s*计|total)", re.IGNORECASE)
-_CN_DATE = re.compile(r"[年月/.]")
+# the forms system exports use; anything else goes the slower way below
+FAST_TIME_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d", "%Y-%m-%dT%H:%M:%S")
 _DATETIME = re.compile(
-    r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:日)?(?:[ T]+(\d{1,2})[:时](\d{1,2})(?:[:分](\d{1,2}))?(?:\.\d+)?秒?)?$"
+    r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]+(\d{1,2}):(\d{1,2})(?::(\d{1,2}))?(?:\.\d+)?)?$"
 )
-_MONTH = re.compile(r"^(\d{4})\s*[-/年.]?\s*(\d{1,2})\s*月?(?:[-/.]\d{1,2}日?)?$")
+_MONTH = r"^(?P<y>\d{4})\s*[-/年.]?\s*(?P<m>\d{1,2})\s*月?(?:[-/.]\d{1,2}日?)?$"
+_NUMBER = r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$"
 EXCEL_EPOCH = pd.Timestamp("1899-12-30")
 ISSUE_COLUMNS = ["line", "column", "value", "reason"]
+_PANDAS_TYPES = {
+    pa.string(): pd.StringDtype("pyarrow", na_value=np.nan),
+    pa.large_string(): pd.StringDtype("pyarrow", na_value=np.nan),
+    pa.bool_(): pd.BooleanDtype(),
+    pa.int64(): pd.Int64Dtype(),
+}
 
 
-def _fold(values: pd.Series) -> pd.Series:
-    """Non-blank cells, full-width folded to half-width and trimmed, vectorised."""
-    text = values.dropna().astype("str").str.normalize("NFKC").str.strip()
-    return text[text != ""]
+def _null_where(mask, values):
+    return pc.if_else(mask, pa.scalar(None, values.type), values)
 
 
-def _map_distinct(values: pd.Series, fn) -> pd.Series:
-    """Apply a Python function once per distinct value: exports repeat their codes a lot."""
-    return values.map({v: fn(v) for v in values.unique()})
+def fold(cells) -> pa.ChunkedArray:
+    """Full-width to half-width, trimmed; blank becomes null."""
+    text = pc.cast(cells, pa.large_string())
+    if not pc.all(pc.string_is_ascii(text)).as_py():  # NFKC is the costly step: skip it for ASCII
+        text = pc.utf8_normalize(text, "NFKC")
+    text = pc.utf8_trim_whitespace(text)
+    return _null_where(pc.equal(text, ""), text)
 
 
-def parse_timestamps(raw: pd.Series) -> pd.Series:
-    """Every common export form to a naive local timestamp; NaT where unreadable."""
-    text = _fold(raw)
-    out = pd.Series(pd.NaT, index=raw.index, dtype="datetime64[us]")
-    if text.empty:
-        return out
-    # fast path: ISO forms, which most system exports use throughout
-    parsed = pd.to_datetime(text, format="ISO8601", errors="coerce")
-    if getattr(parsed.dt, "tz", None) is not None:
-        parsed = parsed.dt.tz_convert("Asia/Shanghai").dt.tz_localize(None)
-    rest = text[parsed.isna()]
-    if not rest.empty:
-        parsed.loc[rest.index] = _parse_other_forms(rest)
-    out.loc[parsed.index] = parsed.astype("datetime64[us]")
-    return out
-
-
-def _parse_other_forms(text: pd.Series) -> pd.Series:
-    serial = pd.to_numeric(text, errors="coerce")
-    is_serial = serial.between(1, 2958465)
-    result = pd.Series(pd.NaT, index=text.index, dtype="datetime64[us]")
-    if is_serial.any():
-        days = serial[is_serial]
-        result.loc[days.index] = EXCEL_EPOCH + pd.to_timedelta(days.round(6), unit="D")
-    words = text[~is_serial].str.replace(_CN_DATE, "-", regex=True).str.replace(
-        r"\s+", " ", regex=True
-    )
-    parts = words.str.extract(_DATETIME)
-    if not parts.empty:
-        parts = parts.astype("float64").fillna({3: 0, 4: 0, 5: 0})
-        parts.columns = ["year", "month", "day", "hour", "minute", "second"]
-        result.loc[parts.index] = pd.to_datetime(parts, errors="coerce")
+def parse_timestamps(text) -> pa.ChunkedArray:
+    """Every common export form to a naive local timestamp; null where unreadable."""
+    result = pa.nulls(len(text), pa.timestamp("us"))
+    for form in FAST_TIME_FORMATS:
+        todo = pc.and_(pc.is_valid(text), pc.is_null(result))
+        if not pc.any(todo).as_py():
+            return result
+        result = pc.coalesce(result, pc.strptime(text, format=form, unit="us", error_is_null=True))
+    todo = pc.and_(pc.is_valid(text), pc.is_null(result)).to_numpy(zero_copy_only=False)
+    if todo.any():  # rare forms: slash, 年月日, unpadded, Excel serial
+        slow = result.to_pandas().astype("datetime64[us]")
+        slow[todo] = _parse_other_forms(pd.Series(text.filter(pa.array(todo)).to_pylist()))
+        result = pa.array(slow, pa.timestamp("us"))
     return result
 
 
-def parse_months(raw: pd.Series) -> pd.Series:
+def _parse_other_forms(text: pd.Series) -> np.ndarray:
+    serial = pd.to_numeric(text, errors="coerce")
+    is_serial = serial.between(1, 2958465)
+    result = pd.Series(pd.NaT, index=text.index, dtype="datetime64[us]")
+    result[is_serial] = EXCEL_EPOCH + pd.to_timedelta(serial[is_serial].round(6), unit="D")
+    words = text[~is_serial].str.replace(r"[年月/.]", "-", regex=True)
+    words = words.str.replace(r"[日秒]", "", regex=True).str.replace(r"[时分]", ":", regex=True)
+    parts = words.str.replace(r"\s+", " ", regex=True).str.strip(" :").str.extract(_DATETIME)
+    if not parts.empty:
+        parts = parts.astype("float64").fillna({3: 0, 4: 0, 5: 0})
+        parts.columns = ["year", "month", "day", "hour", "minute", "second"]
+        result[parts.index] = pd.to_datetime(parts, errors="coerce")
+    return result.to_numpy()
+
+
+def parse_dates(text) -> pa.ChunkedArray:
+    return pc.floor_temporal(parse_timestamps(text), unit="day")
+
+
+def parse_months(text) -> pa.ChunkedArray:
     """`2026-10`, `2026/10`, `2026年10月`, `202610`, `2026-10-01` -> `2026-10`."""
-    parts = _fold(raw).str.extract(_MONTH)
-    ok = parts[1].notna() & parts[1].astype("float64").between(1, 12)
-    months = parts[0][ok] + "-" + parts[1][ok].str.zfill(2)
-    return months.reindex(raw.index)
+    parts = pc.extract_regex(pc.fill_null(text, ""), _MONTH)
+    year, month = pc.struct_field(parts, "y"), pc.struct_field(parts, "m")
+    number = pc.cast(pc.fill_null(month, "0"), pa.int64())
+    valid = pc.and_(pc.is_valid(parts), pc.is_in(number, pa.array(range(1, 13))))
+    joined = pc.binary_join_element_wise(year, pc.utf8_lpad(month, 2, "0"), pa.scalar("-", pa.large_string()))
+    return _null_where(pc.invert(valid), joined)
 
 
-def parse_bools(raw: pd.Series) -> pd.Series:
-    folded = _fold(raw).str.casefold()
-    known = folded[folded.isin(TRUE_WORDS | FALSE_WORDS)]
-    return known.isin(TRUE_WORDS).astype("boolean").reindex(raw.index)
+def parse_bools(text) -> pa.ChunkedArray:
+    lower = pc.utf8_lower(text)
+    known = pc.is_in(lower, pa.array(TRUE_WORDS + FALSE_WORDS))
+    return _null_where(pc.invert(known), pc.is_in(lower, pa.array(TRUE_WORDS)))
 
 
-def parse_numbers(raw: pd.Series, integer: bool) -> pd.Series:
-    text = _fold(raw).str.replace(",", "", regex=False)
-    out = pd.to_numeric(text, errors="coerce").astype("float64").reindex(raw.index)
-    if integer:
-        whole = out.where(out == np.floor(out))
-        return whole.astype("Int64")
-    return out
+def parse_numbers(text, integer: bool) -> pa.ChunkedArray:
+    plain = pc.replace_substring(text, ",", "")
+    numeric = pc.match_substring_regex(plain, _NUMBER)
+    values = pc.cast(_null_where(pc.invert(pc.fill_null(numeric, False)), plain), pa.float64())
+    if not integer:
+        return values
+    whole = pc.equal(pc.floor(values), values)
+    return pc.cast(_null_where(pc.invert(pc.fill_null(whole, False)), values), pa.int64())
 
 
-def parse_phones(raw: pd.Series) -> pd.Series:
+def parse_phones(text) -> pa.ChunkedArray:
     """Digits only, so one number written two ways counts once: `021-6123 4567` == `02161234567`."""
-    text = _fold(raw).str.replace(r"[\s\-()]", "", regex=True)
-    text = text.str.replace(r"^(\+86|0086)", "", regex=True)
-    return text[text.str.fullmatch(r"\d{3,20}")].reindex(raw.index)
+    digits = pc.replace_substring_regex(text, r"[\s\-()]", "")
+    digits = pc.replace_substring_regex(digits, r"^(\+86|0086)", "")
+    ok = pc.fill_null(pc.match_substring_regex(digits, r"^\d{3,20}$"), False)
+    return _null_where(pc.invert(ok), digits)
 
 
-def parse_enum(raw: pd.Series, column: Column) -> pd.Series:
+def parse_enum(text, column: Column) -> pa.ChunkedArray:
     """Known spellings to their canonical value; unknown values stay as written, for the schema to reject."""
-    spelling = {}
-    for canonical, alternatives in (column.values or {}).items():
-        for word in (canonical, *alternatives):
-            spelling[normalise_header(word)] = canonical
-    text = _fold(raw)
-    mapped = _map_distinct(text, lambda v: spelling.get(normalise_header(v), v))
-    return mapped.astype("str").reindex(raw.index)
-
-
-def parse_text(raw: pd.Series) -> pd.Series:
-    return _fold(raw).reindex(raw.index)
+    spellings, canonical = [], []
+    for value, alternatives in (column.values or {}).items():
+        for word in (value, *alternatives):
+            spellings.append(normalise_header(word))
+            canonical.append(value)
+    key = pc.replace_substring_regex(pc.utf8_lower(text), r"[\s_\-*:：]+", "")
+    position = pc.index_in(key, value_set=pa.array(spellings))
+    mapped = pc.take(pa.array(canonical, pa.large_string()), pc.fill_null(position, 0))
+    return pc.if_else(pc.is_valid(position), mapped, text)
 
 
 _READ_AS = {
     "timestamp": ("无法识别为时间", parse_timestamps),
-    "date": ("无法识别为日期", lambda s: parse_timestamps(s).dt.normalize()),
+    "date": ("无法识别为日期", parse_dates),
     "month": ("无法识别为月份（应为 YYYY-MM）", parse_months),
     "bool": ("无法识别为是/否", parse_bools),
-    "int": ("不是整数", lambda s: parse_numbers(s, integer=True)),
-    "float": ("不是数字", lambda s: parse_numbers(s, integer=False)),
+    "int": ("不是整数", lambda t: parse_numbers(t, integer=True)),
+    "float": ("不是数字", lambda t: parse_numbers(t, integer=False)),
     "phone": ("不是有效的电话号码", parse_phones),
 }
 
 
-def convert_column(raw: pd.Series, column: Column) -> pd.Series:
+def convert_column(text, column: Column):
     if column.type == "enum":
-        return parse_enum(raw, column)
+        return parse_enum(text, column)
     if column.type in _READ_AS:
-        return _READ_AS[column.type][1](raw)
-    return parse_text(raw)
+        return _READ_AS[column.type][1](text)
+    return text
 
 
-def normalise_chunk(chunk: pd.DataFrame, dataset: Dataset) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Typed frame with every declared column (absent optional ones null), and the issues found."""
-    typed: dict[str, pd.Series] = {}
-    issues: list[pd.DataFrame] = []
+def normalise_chunk(chunk: pa.Table, dataset: Dataset) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Typed frame indexed by line, every declared column present, and the unreadable cells."""
+    lines = chunk[LINE].to_numpy()
+    typed, issues = {}, []
     for name, column in dataset.columns.items():
-        raw = chunk[name] if name in chunk else pd.Series(None, index=chunk.index, dtype="str")
-        value = convert_column(raw, column)
+        text = fold(chunk[name]) if name in chunk.column_names else pa.nulls(chunk.num_rows, pa.large_string())
+        value = convert_column(text, column)
         if column.default is not None:
-            value = value.fillna(column.default)
-        unreadable = value.isna() & raw.notna() & (raw.astype("str").str.strip() != "")
+            value = pc.fill_null(value, column.default)
+        unreadable = pc.and_(pc.is_valid(text), pc.is_null(value)).to_numpy(zero_copy_only=False)
         if unreadable.any():
             what = _READ_AS[column.type][0]
-            bad = raw[unreadable]
-            issues.append(_issues(bad.index, name, bad, f"「{dataset.label(name)}」{what}"))
+            raw = chunk[name].filter(pa.array(unreadable)).to_pylist()
+            issues.append(_issues(lines[unreadable], name, raw, f"「{dataset.label(name)}」{what}"))
         typed[name] = value
-    frame = pd.DataFrame(typed, index=chunk.index)
-    extra = chunk["__extra_cells"].astype(bool)
+    frame = pa.table(typed).to_pandas(types_mapper=_PANDAS_TYPES.get)
+    frame.index = pd.Index(lines, name="source_line")
+    extra = chunk[EXTRA].to_numpy(zero_copy_only=False)
     if extra.any():
-        issues.append(_issues(chunk.index[extra], None, None, "本行的单元格比表头多，可能有未加引号的逗号"))
+        issues.append(_issues(lines[extra], None, None, "本行的单元格比表头多，可能有未加引号的逗号"))
     return frame, _concat_issues(issues)
 
 
-def total_row_lines(chunk: pd.DataFrame, lines) -> pd.Index:
+def total_row_lines(chunk: pa.Table, lines) -> np.ndarray:
     """Of the given lines (rows that already failed), those that are a 合计/总计 row."""
-    suspects = chunk.loc[chunk.index.intersection(lines)].drop(columns="__extra_cells")
-    if suspects.empty:
-        return pd.Index([])
-    hit = suspects.apply(lambda col: col.astype(str).str.match(TOTAL_ROW).fillna(False)).any(axis=1)
-    return suspects.index[hit]
+    suspects = chunk.filter(pc.is_in(chunk[LINE], pa.array(np.asarray(lines, dtype=np.int64))))
+    hit = np.zeros(suspects.num_rows, dtype=bool)
+    for name in suspects.column_names:
+        if name not in (LINE, EXTRA):
+            cells = pc.fill_null(pc.cast(suspects[name], pa.large_string()), "")
+            hit |= pc.match_substring_regex(cells, TOTAL_ROW.pattern, ignore_case=True).to_numpy(
+                zero_copy_only=False
+            )
+    return suspects[LINE].to_numpy()[hit]
 
 
-def _issues(index, column, values, reason: str) -> pd.DataFrame:
+def _issues(lines, column, values, reason: str) -> pd.DataFrame:
     return pd.DataFrame(
         {
-            "line": np.asarray(index, dtype="int64"),
+            "line": np.asarray(lines, dtype="int64"),
             "column": column,
-            "value": None if values is None else np.asarray(values, dtype=object),
+            "value": None if values is None else pd.Series(values, dtype=object).to_numpy(),
             "reason": reason,
         }
     )

@@ -3,9 +3,14 @@
 Everything a Chinese export throws at us is handled here and nowhere else:
 the encoding (UTF-8, UTF-8 with BOM, GB18030/GBK — detected, never asked),
 title lines above the header, header names in English, Chinese or the user's
-own words, and XLSX workbooks. Each chunk is a DataFrame of strings indexed by
-the line number the user sees in the file (or the row number in the sheet),
-so every later message can point back to it.
+own words, and XLSX workbooks. Each chunk is an Arrow table of strings with
+canonical column names plus two bookkeeping columns: `__line`, the line number
+the user sees in the file (or the row number in the sheet), and `__extra`,
+true where a row had more cells than the header.
+
+CSV is parsed by Arrow's streaming reader; a file with ragged rows (cells
+missing or extra) is read again by pandas, which keeps such rows so that
+validation can quarantine them with their line.
 """
 
 from __future__ import annotations
@@ -17,20 +22,29 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
 from python_calamine import CalamineWorkbook
 
 from pipelines.ingest.headers import HeaderMatcher
 from schemas.declarations import Dataset
 
-CHUNK_ROWS = 200_000
+CHUNK_ROWS = 250_000
 HEADER_SEARCH_LINES = 20
 SPARE_FIELDS = 8  # room for rows with more cells than the header, so none is dropped
+LINE, EXTRA = "__line", "__extra"
 _BLOCK = 4 << 20
 
 
 class RejectedFile(Exception):
     """The file cannot be loaded at all; the message says why, in a manager's words."""
+
+
+class RaggedRows(Exception):
+    """The fast reader met a row it cannot parse, most often one whose cell count differs from the header's."""
 
 
 @dataclass
@@ -41,12 +55,13 @@ class OpenedFile:
     columns: list[str]  # canonical name per position; "" for an unknown header
     skipped_lines: list[str] = field(default_factory=list)  # title lines above the header
     unknown_headers: list[str] = field(default_factory=list)
-    _chunks: Iterator[pd.DataFrame] | None = None
 
-    def chunks(self) -> Iterator[pd.DataFrame]:
-        """Chunks of string cells (None for blank), index = line number, canonical columns."""
-        assert self._chunks is not None
-        return self._chunks
+    def chunks(self, tolerant: bool = False) -> Iterator[pa.Table]:
+        """Chunks of string cells with `__line` and `__extra`; `tolerant` keeps ragged rows."""
+        if self.encoding == "xlsx":
+            return _xlsx_chunks(self.path, self.header_line, self.columns)
+        reader = _pandas_chunks if tolerant else _arrow_chunks
+        return reader(self.path, self.encoding, self.header_line, self.columns)
 
 
 def detect_encoding(path: Path) -> str:
@@ -62,7 +77,9 @@ def detect_encoding(path: Path) -> str:
     for encoding in candidates:
         if _decodes(path, encoding):
             return encoding
-    raise RejectedFile("无法识别文件编码（支持 UTF-8、带 BOM 的 UTF-8、GB18030/GBK）；请另存为 UTF-8 CSV 或 XLSX")
+    raise RejectedFile(
+        "无法识别文件编码（支持 UTF-8、带 BOM 的 UTF-8、GB18030/GBK）；请另存为 UTF-8 CSV 或 XLSX"
+    )
 
 
 def _decodes(path: Path, encoding: str) -> bool:
@@ -82,11 +99,25 @@ def open_export(path: Path, dataset: Dataset, matcher: HeaderMatcher) -> OpenedF
     if path.stat().st_size == 0:
         raise RejectedFile("文件为空（0 字节）")
     suffix = path.suffix.lower()
-    if suffix in {".xlsx", ".xlsm", ".xls"}:
-        return _open_xlsx(path, dataset, matcher)
-    if suffix in {".csv", ".txt"}:
-        return _open_csv(path, dataset, matcher)
-    raise RejectedFile(f"不支持的文件类型 {path.suffix}（请用 CSV 或 XLSX）")
+    if suffix in {".xlsx", ".xlsm"}:
+        encoding, top = "xlsx", _xlsx_top(path)
+    elif suffix in {".csv", ".txt"}:
+        encoding = detect_encoding(path)
+        with path.open(encoding=encoding, newline="") as f:
+            top = [row for _, row in zip(range(HEADER_SEARCH_LINES), csv.reader(f))]
+    else:
+        raise RejectedFile(f"不支持的文件类型 {path.suffix}（请用 CSV 或 XLSX）")
+    if not top:
+        raise RejectedFile("文件为空")
+    header_idx, names = _find_header(top, dataset, matcher)
+    return OpenedFile(
+        path=path,
+        encoding=encoding,
+        header_line=header_idx + 1,
+        columns=names,
+        skipped_lines=[",".join(r).strip(",") for r in top[:header_idx] if any(r)],
+        unknown_headers=_check_columns(dataset, names, top[header_idx]),
+    )
 
 
 def _find_header(rows: list[list[str]], dataset: Dataset, matcher: HeaderMatcher):
@@ -102,79 +133,102 @@ def _find_header(rows: list[list[str]], dataset: Dataset, matcher: HeaderMatcher
 
 
 def _check_columns(dataset: Dataset, names: list[str], header: list) -> list[str]:
-    present = set(names)
-    missing = [c for c in dataset.required if c not in present]
+    missing = [c for c in dataset.required if c not in names]
     if missing:
         labels = "、".join(dataset.label(c) for c in missing)
         raise RejectedFile(f"缺少必需的列：{labels}；整个文件未导入")
-    seen: set[str] = set()
-    for name in names:
-        if name and name in seen:
-            raise RejectedFile(f"列 {dataset.label(name)} 出现了两次；整个文件未导入")
-        seen.add(name)
+    for name in {n for n in names if n and names.count(n) > 1}:
+        raise RejectedFile(f"列 {dataset.label(name)} 出现了两次；整个文件未导入")
     return [str(h) for h, n in zip(header, names) if not n and str(h).strip()]
 
 
-def _open_csv(path: Path, dataset: Dataset, matcher: HeaderMatcher) -> OpenedFile:
-    encoding = detect_encoding(path)
-    with path.open(encoding=encoding, newline="") as f:
-        top = [row for _, row in zip(range(HEADER_SEARCH_LINES), csv.reader(f))]
-    if not top:
-        raise RejectedFile("文件为空")
-    header_idx, names = _find_header(top, dataset, matcher)
-    unknown = _check_columns(dataset, names, top[header_idx])
-    opened = OpenedFile(
-        path=path,
-        encoding=encoding,
-        header_line=header_idx + 1,
-        columns=names,
-        skipped_lines=[",".join(r).strip(",") for r in top[:header_idx]],
-        unknown_headers=unknown,
-    )
-    opened._chunks = _csv_chunks(path, encoding, header_idx + 1, names)
-    return opened
-
-
-def _positional_names(names: list[str]) -> list[str]:
+def _positional(names: list[str], spare: int = 0) -> list[str]:
     # unknown headers and spare fields get placeholder names; they are dropped after reading
-    return [n or f"__ignored_{i}" for i, n in enumerate(names)] + [
-        f"__extra_{i}" for i in range(SPARE_FIELDS)
-    ]
+    return [n or f"__ignored_{i}" for i, n in enumerate(names)] + [f"__spare_{i}" for i in range(spare)]
 
 
-def _csv_chunks(path: Path, encoding: str, data_start: int, names: list[str]):
-    positional = _positional_names(names)
+def _finish(table: pa.Table, first_line: int) -> tuple[pa.Table, int]:
+    """Number the rows by file line, drop the blank ones and the unknown columns."""
+    newlines = _embedded_newlines(table)
+    offsets = np.arange(table.num_rows, dtype=np.int64)
+    if newlines is not None:  # a quoted cell spanning lines pushes the next rows down
+        offsets += np.concatenate([[0], np.cumsum(newlines)[:-1]])
+        next_line = first_line + int(offsets[-1]) + 1 + int(newlines[-1])
+    else:
+        next_line = first_line + table.num_rows
+    spares = [c for c in table.column_names if c.startswith("__spare_")]
+    extra = _any_filled(table, spares)
+    filled = _any_filled(table, table.column_names)
+    keep = [c for c in table.column_names if not c.startswith(("__ignored_", "__spare_"))]
+    table = table.select(keep).append_column(LINE, pa.array(first_line + offsets))
+    return table.append_column(EXTRA, extra).filter(filled), next_line
+
+
+def _any_filled(table: pa.Table, columns: list[str]) -> pa.Array:
+    filled = np.zeros(table.num_rows, dtype=bool)
+    for name in columns:
+        filled |= pc.is_valid(table[name]).to_numpy(zero_copy_only=False)
+    return pa.array(filled)
+
+
+def _embedded_newlines(table: pa.Table):
+    counts = None
+    for column in table.columns:
+        if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
+            n = pc.count_substring(pc.fill_null(column, ""), "\n")
+            if pc.max(n).as_py():
+                part = n.to_numpy(zero_copy_only=False).astype(np.int64)
+                counts = part if counts is None else counts + part
+    return counts
+
+
+def _arrow_chunks(path: Path, encoding: str, header_line: int, names: list[str]):
+    """Fast path for well-formed files; any parse trouble hands the file to the tolerant reader."""
+    columns = _positional(names)
+    try:
+        reader = pacsv.open_csv(
+            path,
+            read_options=pacsv.ReadOptions(
+                skip_rows=header_line,
+                column_names=columns,
+                encoding="utf8" if encoding.startswith("utf-8") else encoding,
+                block_size=32 << 20,
+            ),
+            parse_options=pacsv.ParseOptions(newlines_in_values=True, ignore_empty_lines=False),
+            convert_options=pacsv.ConvertOptions(
+                column_types={c: pa.string() for c in columns}, strings_can_be_null=True
+            ),
+        )
+        line = header_line + 1
+        for batch in reader:
+            chunk, line = _finish(pa.Table.from_batches([batch]), line)
+            yield chunk
+    except pa.ArrowInvalid as exc:
+        raise RaggedRows(str(exc)) from exc
+
+
+def _pandas_chunks(path: Path, encoding: str, header_line: int, names: list[str]):
+    """Slower, but keeps rows with missing or extra cells (padding the short ones)."""
+    columns = _positional(names, SPARE_FIELDS)
     reader = pd.read_csv(
         path,
         encoding=encoding,
         header=None,
-        names=positional,
-        skiprows=data_start,
+        names=columns,
+        skiprows=header_line,
         dtype=str,
         keep_default_na=False,
         na_values=[""],
         skip_blank_lines=False,
         chunksize=CHUNK_ROWS,
-        engine="c",
     )
-    first_line = data_start + 1
+    line = header_line + 1
     try:
-        for chunk in reader:
-            chunk.index = pd.RangeIndex(first_line, first_line + len(chunk), name="line")
-            first_line += len(chunk)
-            yield _tidy(chunk)
+        for frame in reader:
+            chunk, line = _finish(pa.Table.from_pandas(frame, preserve_index=False), line)
+            yield chunk
     except (pd.errors.ParserError, UnicodeDecodeError) as exc:
         raise RejectedFile(f"CSV 格式无法解析：{exc}") from exc
-
-
-def _tidy(chunk: pd.DataFrame) -> pd.DataFrame:
-    """Rows with nothing in them are dropped: they are not records."""
-    chunk = chunk.dropna(how="all")
-    extras = [c for c in chunk.columns if c.startswith("__extra_")]
-    # a row with more cells than the header keeps the fact, so validation can quarantine it
-    chunk["__extra_cells"] = chunk[extras].notna().any(axis=1) if extras else False
-    keep = [c for c in chunk.columns if not c.startswith("__ignored_") and not c.startswith("__extra_")]
-    return chunk[keep + ["__extra_cells"]]
 
 
 def _cell_text(value) -> str | None:
@@ -188,57 +242,39 @@ def _cell_text(value) -> str | None:
         return value.isoformat(sep=" ")
     if isinstance(value, (dt.date, dt.time)):
         return value.isoformat()
-    if isinstance(value, dt.timedelta):  # a time-only cell
-        return str(value)
     return str(value)
 
 
-def _open_xlsx(path: Path, dataset: Dataset, matcher: HeaderMatcher) -> OpenedFile:
+def _sheet_rows(path: Path):
     try:
-        sheet = CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0)
-        rows = sheet.iter_rows()
-        top = [[_cell_text(v) or "" for v in row] for _, row in zip(range(HEADER_SEARCH_LINES), rows)]
+        return CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0).iter_rows()
     except Exception as exc:  # calamine raises its own error types for broken workbooks
         raise RejectedFile(f"无法打开 Excel 文件：{exc}") from exc
-    if not top:
-        raise RejectedFile("工作表为空")
-    header_idx, names = _find_header(top, dataset, matcher)
-    unknown = _check_columns(dataset, names, top[header_idx])
-    opened = OpenedFile(
-        path=path,
-        encoding="xlsx",
-        header_line=header_idx + 1,
-        columns=names,
-        skipped_lines=[",".join(r).strip(",") for r in top[:header_idx] if any(r)],
-        unknown_headers=unknown,
-    )
-    opened._chunks = _xlsx_chunks(path, header_idx + 1, names)
-    return opened
 
 
-def _xlsx_chunks(path: Path, data_start: int, names: list[str]):
-    positional = _positional_names(names)
-    width = len(positional)
-    sheet = CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0)
-    rows = sheet.iter_rows()
-    for _ in range(data_start):
+def _xlsx_top(path: Path) -> list[list[str]]:
+    rows = _sheet_rows(path)
+    return [[_cell_text(v) or "" for v in row] for _, row in zip(range(HEADER_SEARCH_LINES), rows)]
+
+
+def _xlsx_chunks(path: Path, header_line: int, names: list[str]):
+    columns = _positional(names, SPARE_FIELDS)
+    width = len(columns)
+    rows = _sheet_rows(path)
+    for _ in range(header_line):
         next(rows, None)
-    line = data_start + 1  # sheet rows are 1-based, as Excel shows them
+    line = header_line + 1  # sheet rows are 1-based, as Excel shows them
     buffer: list[list[str | None]] = []
-    start = line
     for row in rows:
         cells = [_cell_text(v) for v in row[:width]]
         buffer.append(cells + [None] * (width - len(cells)))
-        line += 1
         if len(buffer) == CHUNK_ROWS:
-            yield _sheet_chunk(buffer, positional, start)
-            buffer, start = [], line
+            chunk, line = _finish(_sheet_table(buffer, columns), line)
+            yield chunk
+            buffer = []
     if buffer:
-        yield _sheet_chunk(buffer, positional, start)
+        yield _finish(_sheet_table(buffer, columns), line)[0]
 
 
-def _sheet_chunk(buffer, positional, start) -> pd.DataFrame:
-    frame = pd.DataFrame(buffer, columns=positional, dtype="str")
-    frame.index = pd.RangeIndex(start, start + len(frame), name="line")
-    return _tidy(frame)
-
+def _sheet_table(buffer, columns) -> pa.Table:
+    return pa.table({name: pa.array([r[i] for r in buffer], pa.string()) for i, name in enumerate(columns)})
