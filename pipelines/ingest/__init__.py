@@ -16,7 +16,7 @@ from schemas.declarations import Dataset, datasets
 
 EXPORT_SUFFIXES = {".csv", ".txt", ".xlsx", ".xlsm"}
 
-__all__ = ["FileReport", "discover", "ingest", "unknown_folders"]
+__all__ = ["FileReport", "discover", "ingest", "known_ids", "unknown_folders"]
 
 
 def discover(raw_dir: Path, ds: Dataset) -> list[Path]:
@@ -53,10 +53,13 @@ def ingest(
     run_id: str,
     matcher: HeaderMatcher,
     on_file: Callable[[Path, Dataset], Callable[[int], None]] = lambda path, ds: (lambda n: None),
+    only: list[str] | None = None,
 ) -> list[FileReport]:
-    """Load every new or changed export; returns one report per file seen."""
+    """Load every new or changed export (of the `only` datasets, if given); one report per file seen."""
     reports = []
     for ds in datasets().values():
+        if only is not None and ds.name not in only:
+            continue
         for path in discover(raw_dir, ds):
             source_file = path.relative_to(raw_dir).as_posix()
             progress = on_file(path, ds)

@@ -187,7 +187,8 @@ def _records(chunk: pa.Table, lines) -> dict[int, str]:
     rows = chunk.filter(pc.is_in(chunk[LINE], pa.array(np.asarray(lines, dtype=np.int64))))
     return {
         row.pop(LINE): json.dumps(
-            {k: v for k, v in row.items() if v is not None and k != EXTRA}, ensure_ascii=False
+            {k.removeprefix("~"): v for k, v in row.items() if v is not None and k != EXTRA},
+            ensure_ascii=False,
         )
         for row in rows.to_pylist()
     }

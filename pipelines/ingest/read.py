@@ -52,7 +52,7 @@ class OpenedFile:
     path: Path
     encoding: str
     header_line: int  # 1-based line (or sheet row) of the header
-    columns: list[str]  # canonical name per position; "" for an unknown header
+    columns: list[str]  # per position: canonical name, or "~" + the header for a column we do not use
     skipped_lines: list[str] = field(default_factory=list)  # title lines above the header
     unknown_headers: list[str] = field(default_factory=list)
 
@@ -114,7 +114,7 @@ def open_export(path: Path, dataset: Dataset, matcher: HeaderMatcher) -> OpenedF
         path=path,
         encoding=encoding,
         header_line=header_idx + 1,
-        columns=names,
+        columns=_column_names(top[header_idx], names),
         skipped_lines=[",".join(r).strip(",") for r in top[:header_idx] if any(r)],
         unknown_headers=_check_columns(dataset, names, top[header_idx]),
     )
@@ -143,12 +143,23 @@ def _check_columns(dataset: Dataset, names: list[str], header: list) -> list[str
 
 
 def _positional(names: list[str], spare: int = 0) -> list[str]:
-    # unknown headers and spare fields get placeholder names; they are dropped after reading
-    return [n or f"__ignored_{i}" for i, n in enumerate(names)] + [f"__spare_{i}" for i in range(spare)]
+    # spare fields catch cells beyond the header; they are dropped after reading
+    return names + [f"__spare_{i}" for i in range(spare)]
+
+
+def _column_names(header: list, names: list[str]) -> list[str]:
+    """Canonical names; an unused column keeps its own header behind "~", so quarantine shows it."""
+    out = []
+    for i, (text, name) in enumerate(zip(header, names)):
+        if not name:
+            name = f"~{str(text).strip() or f'第{i + 1}列'}"
+            name = name if name not in out else f"{name}({i + 1})"
+        out.append(name)
+    return out
 
 
 def _finish(table: pa.Table, first_line: int) -> tuple[pa.Table, int]:
-    """Number the rows by file line, drop the blank ones and the unknown columns."""
+    """Number the rows by file line and drop the blank ones."""
     newlines = _embedded_newlines(table)
     offsets = np.arange(table.num_rows, dtype=np.int64)
     if newlines is not None:  # a quoted cell spanning lines pushes the next rows down
@@ -159,7 +170,7 @@ def _finish(table: pa.Table, first_line: int) -> tuple[pa.Table, int]:
     spares = [c for c in table.column_names if c.startswith("__spare_")]
     extra = _any_filled(table, spares)
     filled = _any_filled(table, table.column_names)
-    keep = [c for c in table.column_names if not c.startswith(("__ignored_", "__spare_"))]
+    keep = [c for c in table.column_names if not c.startswith("__spare_")]
     table = table.select(keep).append_column(LINE, pa.array(first_line + offsets))
     return table.append_column(EXTRA, extra).filter(filled), next_line
 

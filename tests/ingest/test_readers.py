@@ -78,3 +78,37 @@ def test_unsupported_file_type_is_not_picked_up_but_other_files_load(raw):
     reports = raw.ingest()
     assert "repairs/notes.docx" not in reports
     assert reports["repairs/oct.csv"].rows_loaded == 2
+
+
+def test_line_numbers_survive_blank_lines_and_cells_spanning_lines(raw):
+    text = (
+        "维修单号,项目编号,报修时间,维修类别,是否急修,未完成原因\n"  # line 1
+        "T1,S1,2026-10-05 08:00,水电维修,否,\"等配件\n下周到\"\n"  # lines 2-3
+        "\n"  # line 4, blank
+        "T2,S1,2026-10-05 09:00,门窗维修,否,\n"  # line 5
+        "T3,S1,bad,门窗维修,否,\n"  # line 6
+    )
+    raw.write("repairs", "oct.csv", text)
+    report = raw.ingest()["repairs/oct.csv"]
+    assert (report.rows_read, report.rows_loaded, report.rows_quarantined) == (3, 2, 1)
+    assert raw.rows("select ticket_id, source_line, unfinished_reason from repairs order by 1") == [
+        ("T1", 2, "等配件\n下周到"),
+        ("T2", 5, None),
+    ]
+    assert raw.rows("select source_line from quarantine") == [(6,)]
+
+
+def test_rows_with_missing_or_extra_cells_keep_their_lines(raw):
+    text = (
+        "维修单号,项目编号,报修时间,维修类别,是否急修,未完成原因\n"
+        "T1,S1,2026-10-05 08:00,水电维修,否\n"  # one cell short: the optional last one
+        "T2,S1,2026-10-05 09:00,门窗维修,否,,多,余\n"  # two cells too many
+        "T3,S1,2026-10-05 10:00,门窗维修,否,\n"
+    )
+    raw.write("repairs", "oct.csv", text, "gb18030")
+    report = raw.ingest()["repairs/oct.csv"]
+    assert (report.rows_read, report.rows_loaded, report.rows_quarantined) == (3, 2, 1)
+    assert raw.rows("select ticket_id, source_line from repairs order by 1") == [("T1", 2), ("T3", 4)]
+    assert raw.rows("select source_line, reason from quarantine") == [
+        (3, "本行的单元格比表头多，可能有未加引号的逗号")
+    ]
