@@ -85,7 +85,7 @@ def measure_duckdb(dataset: str, warehouse: str) -> dict:
                 "null_padding = true, ignore_errors = true, skip = 0, auto_detect = true)",
                 [str(source)],
             )
-        rows = conn.execute("select count(*) from t").fetchone()[0]
+        rows = conn.execute("select count(*) from t").fetchall()[0][0]
     seconds = time.perf_counter() - started
     conn.close()
     return {"rows": rows, "seconds": seconds, "peak_mib": peak_rss_mib()}

@@ -3,21 +3,24 @@ it holds no logic of its own.
 
     kpi demo-data            write realistic demo exports into data/raw/
     kpi ingest               load every new export into the warehouse
+    kpi metrics              compute and print a month's KPIs against target
+    kpi run                  the monthly job: ingest, compute, write OUT/YYYY-MM/
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Annotated
+from zoneinfo import ZoneInfo
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from pipelines import warehouse
-from pipelines.ingest import FileReport, ingest, unknown_folders
-from pipelines.ingest.headers import HeaderMatcher
+from pipelines import jobs
+from pipelines.ingest import FileReport, unknown_folders
 from pipelines.settings import ConfigError, Settings, load_settings
 from schemas.declarations import datasets
 
@@ -55,6 +58,49 @@ def _settings(config: Path | None, **flags) -> Settings:
         raise typer.Exit(2) from exc
 
 
+MonthOpt = Annotated[
+    str | None, typer.Option("--month", help="考核月 YYYY-MM（默认：as-of 所在月）。 The month.")
+]
+AsOfOpt = Annotated[
+    str | None,
+    typer.Option("--as-of", help="按此时刻已知的数据计算，如 2026-11-01T06:00（默认：现在，上海时间）。"),
+]
+OutOpt = Annotated[Path | None, typer.Option("--out", help="输出文件夹。 Default: out")]
+
+
+def _when(settings: Settings, month: str | None, as_of: str | None) -> tuple[str, dt.datetime]:
+    try:
+        when = jobs.now_local(settings) if as_of is None else _parse_as_of(as_of, settings)
+        month = month or when.strftime("%Y-%m")
+        dt.datetime.strptime(month, "%Y-%m")
+    except ValueError as exc:
+        err.print(f"[red]时间参数无效[/red] {exc}（例：--month 2026-10 --as-of 2026-11-01T06:00）")
+        raise typer.Exit(2) from exc
+    return month, when
+
+
+def _parse_as_of(text: str, settings: Settings) -> dt.datetime:
+    value = dt.datetime.fromisoformat(text)
+    if value.tzinfo is not None:  # an explicit offset: convert to the handbooks' local time
+        value = value.astimezone(ZoneInfo(settings.rules["timezone"])).replace(tzinfo=None)
+    return value
+
+
+def _progress_bars():
+    return Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        console=err, transient=True,
+    )
+
+
+def _file_progress(bars: Progress):
+    def on_file(path: Path, ds):
+        task = bars.add_task(f"{ds.title} {path.name}", total=None)
+        return lambda rows: bars.advance(task, rows)
+
+    return on_file
+
+
 @app.command("ingest")
 def ingest_command(config: ConfigOpt = None, raw: RawOpt = None, warehouse_file: WarehouseOpt = None):
     """Load every new or changed export under the raw folder into the warehouse.
@@ -67,35 +113,77 @@ def ingest_command(config: ConfigOpt = None, raw: RawOpt = None, warehouse_file:
     Example:  kpi ingest --raw data/raw --warehouse data/warehouse.duckdb
     """
     settings = _settings(config, raw=raw, warehouse=warehouse_file)
+    _check_raw(settings)
+    with _progress_bars() as bars, jobs.recorded_run(settings, "ingest") as (conn, run_id):
+        reports = jobs.ingest_exports(conn, settings, run_id, _file_progress(bars))
+    print_reconciliation(reports)
+
+
+def _check_raw(settings: Settings) -> None:
     if not settings.raw_dir.is_dir():
         err.print(f"[red]找不到导出文件夹[/red] {settings.raw_dir}（可先运行 kpi demo-data 生成演示数据）")
         raise typer.Exit(2)
     for name in unknown_folders(settings.raw_dir):
         err.print(f"[yellow]注意[/yellow] 文件夹 {name}/ 不是已知数据集，已跳过（已知：{', '.join(datasets())}）")
-    reports = run_ingest(settings)
-    print_reconciliation(reports)
 
 
-def run_ingest(settings: Settings) -> list[FileReport]:
-    conn = warehouse.connect(settings.warehouse)
-    run_id = warehouse.start_run(conn, "ingest", settings.record())
-    matcher = HeaderMatcher(datasets(), settings.headers)
-    with Progress(
-        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-        console=err, transient=True,
-    ) as bars:
-        def on_file(path: Path, ds) -> callable:
-            task = bars.add_task(f"{ds.title} {path.name}", total=None)
-            return lambda rows: bars.advance(task, rows)
+@app.command("metrics")
+def metrics_command(
+    month: MonthOpt = None,
+    site: Annotated[str | None, typer.Option("--site", help="只看这个项目编号。 One site only.")] = None,
+    as_of: AsOfOpt = None,
+    config: ConfigOpt = None,
+    warehouse_file: WarehouseOpt = None,
+):
+    """Compute the month's handbook KPIs from the warehouse and print them against target.
 
-        try:
-            reports = ingest(conn, settings.raw_dir, run_id, matcher, on_file)
-        except BaseException as exc:
-            warehouse.finish_run(conn, run_id, "failed", str(exc))
-            raise
-    warehouse.finish_run(conn, run_id, "completed")
-    conn.close()
-    return reports
+    Without --site it prints the company-wide rows; with --site, that site's rows.
+    Records whose deadline is still ahead of as-of are pending, not misses.
+
+    Example:  kpi metrics --month 2026-10 --site S001
+    """
+    settings = _settings(config, warehouse=warehouse_file)
+    month, when = _when(settings, month, as_of)
+    with jobs.recorded_run(settings, "metrics", when) as (conn, run_id):
+        jobs.compute_month(conn, settings, run_id, month, when)
+        rows = conn.execute(
+            """select metric, site_id, period, value, numerator, denominator, target, meets_target, unit,
+                      pending, flags
+               from metrics where run_id = ? and site_id is not distinct from ?
+               order by metric, period""",
+            [run_id, site],
+        ).fetchall()
+    if not rows:
+        err.print(f"没有 {site} 的指标：该项目不存在，或本月不适用。")
+        raise typer.Exit(1)
+    print_metrics(rows, f"{month} {'全公司 company-wide' if site is None else site}（as-of {when:%Y-%m-%d %H:%M}）")
+
+
+@app.command("run")
+def run_command(
+    month: MonthOpt = None,
+    as_of: AsOfOpt = None,
+    config: ConfigOpt = None,
+    raw: RawOpt = None,
+    warehouse_file: WarehouseOpt = None,
+    out: OutOpt = None,
+):
+    """The monthly job: ingest and validate every export, compute the KPIs, write OUT/YYYY-MM/.
+
+    Writes metrics.json (contract §3). Exits 0 when the run completed, bad rows
+    quarantined included; non-zero with a one-line reason when it could not run.
+
+    Example:  kpi run --raw data/raw --warehouse data/warehouse.duckdb --month 2026-10 --out out
+    """
+    settings = _settings(config, raw=raw, warehouse=warehouse_file, out=out)
+    _check_raw(settings)
+    month, when = _when(settings, month, as_of)
+    with _progress_bars() as bars:
+        result = jobs.run_month(settings, month, when, _file_progress(bars))
+    print_reconciliation(result.files)
+    console.print(f"{month}：{result.metric_rows} 行指标（as-of {when:%Y-%m-%d %H:%M}，运行 {result.run_id}）")
+    for path in result.outputs:
+        console.print(f"  → {path}")
 
 
 STATUS_WORDS = {"loaded": "已导入", "rejected": "拒收", "unchanged": "未变"}
@@ -110,6 +198,35 @@ def _note(r: FileReport) -> str:
     if r.message:
         parts.append(r.message)
     return "；".join(parts)
+
+
+def _shown(value, unit: str) -> str:
+    if value is None:
+        return "无数据"
+    if unit == "rate":
+        return f"{value * 100:.2f}%"
+    return f"{value:g}"
+
+
+FLAG_WORDS = {"vital_few": "关键少数", "reference": "参考（开业当月）", "no_phone_surveys": "无电访"}
+
+
+def print_metrics(rows, title: str) -> None:
+    from pipelines.metrics.catalogue import catalogue, definition
+
+    order = {d.id: i for i, d in enumerate(catalogue())}
+    rows = sorted(rows, key=lambda r: (order[definition(r[0]).id], r[2], -(r[3] or 0), r[0]))
+    table = Table(title=f"KPI {title}")
+    for header in ("指标", "周期", "值", "分子/分母", "目标", "状态", "待定", "备注"):
+        table.add_column(header, overflow="fold")
+    for metric, _site, period, value, num, den, target, meets, unit, pending, flags in rows:
+        family = definition(metric)
+        name = family.zh + (f" · {metric.removeprefix(family.prefix)}" if family.is_template else "")
+        status = {True: "[green]达标[/]", False: "[red]未达标[/]"}.get(meets, "—" if target is None else "无数据")
+        ratio = f"{num:g}/{den:g}" if num is not None and den is not None else ""
+        table.add_row(name, period, _shown(value, unit), ratio, _shown(target, unit) if target is not None else "",
+                      status, str(pending or ""), "、".join(FLAG_WORDS.get(f, f) for f in flags or []))
+    console.print(table)
 
 
 def print_reconciliation(reports: list[FileReport]) -> None:

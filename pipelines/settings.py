@@ -26,6 +26,7 @@ class Settings:
     warehouse: Path
     out_dir: Path
     headers: dict[str, dict[str, str]] = field(default_factory=dict)
+    rules: dict[str, Any] = field(default_factory=dict)  # contract §2 interpretations
     sources: tuple[str, ...] = ()  # the config files merged, for the run record
 
     def record(self) -> dict[str, Any]:
@@ -35,6 +36,7 @@ class Settings:
             "warehouse": str(self.warehouse),
             "out_dir": str(self.out_dir),
             "headers": self.headers,
+            "rules": self.rules,
             "config_files": list(self.sources),
         }
 
@@ -87,5 +89,6 @@ def load_settings(config: Path | None = None, **flags: Any) -> Settings:
         warehouse=Path(paths["warehouse"]),
         out_dir=Path(paths["out"]),
         headers=_check_headers(merged.get("headers", {}), " / ".join(sources)),
+        rules=merged["rules"],
         sources=tuple(sources),
     )

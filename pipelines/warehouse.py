@@ -57,6 +57,48 @@ create table if not exists files (
     ingest_run_id varchar,
     ingested_at timestamp
 );
+create table if not exists metrics (
+    run_id varchar not null,
+    month varchar not null,        -- the run's month; a weekly or quarterly row belongs to it
+    as_of timestamp not null,
+    metric varchar not null,
+    site_id varchar,               -- null: company-wide
+    period varchar not null,       -- YYYY-MM, YYYY-Www or YYYY-Qn
+    value double,                  -- null: no data (denominator 0)
+    numerator double,
+    denominator double,
+    target double,
+    meets_target boolean,
+    unit varchar,
+    pending integer,               -- records whose deadline is still ahead of as-of
+    flags varchar[]                -- reference, no_phone_surveys, vital_few
+);
+create table if not exists evidence (
+    run_id varchar not null,
+    month varchar not null,
+    metric varchar not null,
+    site_id varchar,
+    period varchar not null,
+    outcome varchar not null,      -- hit | miss | pending | counted
+    dataset varchar not null,
+    record_id varchar,
+    source_file varchar,
+    source_line bigint,
+    source_rows varchar,           -- every file:line behind a grouped record
+    detail varchar
+);
+create table if not exists pareto (
+    run_id varchar not null,
+    month varchar not null,
+    site_id varchar,
+    category varchar not null,
+    rank integer,
+    complaints bigint,
+    total bigint,
+    share double,
+    cumulative_share double,
+    is_vital_few boolean
+);
 create table if not exists quarantine (
     dataset varchar not null,
     source_file varchar not null,
@@ -89,12 +131,14 @@ def connect(path: Path | str) -> duckdb.DuckDBPyConnection:
     return conn
 
 
-def start_run(conn: duckdb.DuckDBPyConnection, command: str, settings: dict) -> str:
-    """Record a run's start; its id goes on every row it loads."""
+def start_run(
+    conn: duckdb.DuckDBPyConnection, command: str, settings: dict, as_of: dt.datetime | None = None
+) -> str:
+    """Record a run's start, with the settings and rules it uses; its id goes on every row it writes."""
     run_id = dt.datetime.now().strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
     conn.execute(
-        "insert into runs (run_id, command, started_at, status, settings) values (?, ?, ?, 'running', ?)",
-        [run_id, command, dt.datetime.now(), json.dumps(settings, ensure_ascii=False)],
+        "insert into runs (run_id, command, started_at, as_of, status, settings) values (?, ?, ?, ?, 'running', ?)",
+        [run_id, command, dt.datetime.now(), as_of, json.dumps(settings, ensure_ascii=False)],
     )
     return run_id
 

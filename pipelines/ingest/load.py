@@ -61,15 +61,15 @@ def file_hash(path: Path) -> str:
 
 def previous_outcome(conn, ds: Dataset, digest: str) -> FileReport | None:
     """The earlier outcome for this exact content, if it still stands."""
-    row = conn.execute(
+    rows = conn.execute(
         """select source_file, status, message, rows_read, rows_loaded, rows_quarantined
            from files where dataset = ? and file_hash = ? and status in ('loaded', 'rejected')
            order by ingested_at desc limit 1""",
         [ds.name, digest],
-    ).fetchone()
-    if row is None:
+    ).fetchall()
+    if not rows:
         return None
-    source, status, message, read, loaded, quarantined = row
+    source, status, message, read, loaded, quarantined = rows[0]
     note = f"内容未变，已于先前导入（{source}）" + (f"；当时拒收：{message}" if status == "rejected" else "")
     return FileReport(ds.name, source, "unchanged", read or 0, loaded or 0, quarantined or 0, message=note)
 
@@ -240,7 +240,7 @@ def _replace_superseded(conn, ds: Dataset, meta) -> int:
               and (t.source_file = $source
                    or exists (select 1 from {ds.name} n where {_this_file("n")} and {match}))""",
         _params(meta),
-    ).fetchone()[0]
+    ).fetchall()[0][0]
     conn.execute(
         "update files set status = 'superseded' where dataset = ? and source_file = ? and status = 'loaded'",
         [ds.name, meta["source_file"]],
@@ -249,11 +249,11 @@ def _replace_superseded(conn, ds: Dataset, meta) -> int:
 
 
 def _counts(conn, ds: Dataset, meta) -> tuple[int, int]:
-    loaded = conn.execute(f"select count(*) from {ds.name} where {_this_file()}", _params(meta)).fetchone()
+    loaded = conn.execute(f"select count(*) from {ds.name} where {_this_file()}", _params(meta)).fetchall()[0]
     quarantined = conn.execute(
         f"select count(distinct source_line) from quarantine where dataset = '{ds.name}' and {_this_file()}",
         _params(meta),
-    ).fetchone()
+    ).fetchall()[0]
     return loaded[0], quarantined[0]
 
 

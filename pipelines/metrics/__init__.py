@@ -1,0 +1,118 @@
+"""Handbook KPIs in DuckDB: warehouse tables → SQL models → the `metrics`, `evidence`
+and `pareto` tables of one run.
+
+    staging/stg_<dataset>.sql   one source each, as known at as-of
+    facts/fct_<thing>.sql       one row per record, with its outcome on each rule
+    marts/metric_<family>.sql   the metric rows: value, numerator, denominator, target, meets_target
+
+The metric catalogue (catalogue.yaml) says which metrics exist; the rules (contract §2
+interpretations, pipelines/defaults.toml `[rules]`) arrive as DuckDB variables.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import duckdb
+import pandas as pd
+
+from pipelines.metrics import catalogue as cat
+from pipelines.metrics import models, params
+
+METRIC_COLUMNS = ["metric", "site_id", "period", "value", "numerator", "denominator", "target",
+                  "meets_target", "pending", "flags"]
+
+
+def _register_inputs(conn: duckdb.DuckDBPyConnection, month: str, rules: dict) -> None:
+    """The catalogue, the run's periods and the survey targets, as tables the SQL joins."""
+    families = pd.DataFrame(
+        [{"id": d.id, "prefix": d.prefix, "is_template": d.is_template, "unit": d.unit} for d in cat.catalogue()]
+    )
+    conn.register("families_input", families)
+    conn.execute("create or replace temp table metric_families as select * from families_input")
+    metrics = pd.DataFrame(cat.instances(rules["targets"]))
+    metrics["target"] = metrics["target"].astype(object)
+    conn.register("catalogue_input", metrics)
+    conn.execute(
+        """create or replace temp table catalogue_metrics as
+           select metric, grain, applies, company, unit, sql, cast(target as decimal(9, 4)) as target
+           from catalogue_input"""
+    )
+    q_key, _, _ = params.quarter(month)
+    periods = [("month", month), ("quarter", q_key)] + [("week", w) for w, _ in params.iso_weeks(month)]
+    conn.execute("create or replace temp table run_periods (grain varchar, period varchar)")
+    conn.executemany("insert into run_periods values (?, ?)", periods)
+    conn.execute(
+        "create or replace temp table survey_targets "
+        "(kind varchar, issue_target decimal(9, 4), return_target decimal(9, 4))"
+    )
+    conn.executemany(
+        "insert into survey_targets values (?, ?, ?)",
+        [(k, Decimal(v["issue"]), Decimal(v["return"])) for k, v in rules["survey_targets"].items()],
+    )
+
+
+def _marts() -> list[str]:
+    return [m.name for m in models.models() if m.layer == "marts"]
+
+
+def compute(conn: duckdb.DuckDBPyConnection, month: str, as_of: dt.datetime, rules: dict, run_id: str) -> int:
+    """Compute every metric of the month into `metrics` (keyed by run), with its evidence; returns rows written."""
+    params.set_variables(conn, params.variables(month, as_of, rules))
+    _register_inputs(conn, month, rules)
+    models.build(conn)
+    union = "\nunion all by name\n".join(f"select {', '.join(METRIC_COLUMNS)} from {m}" for m in _marts())
+    conn.execute("begin transaction")
+    try:
+        conn.execute(f"create or replace temp table run_metrics as {union}")
+        conn.execute(
+            """insert into metrics
+               select $run_id, $month, $as_of, r.metric, r.site_id, r.period, r.value, r.numerator,
+                      r.denominator, r.target, r.meets_target, f.unit, r.pending, r.flags
+               from run_metrics r
+               join metric_families f on r.metric = f.id or (f.is_template and starts_with(r.metric, f.prefix))""",
+            {"run_id": run_id, "month": month, "as_of": as_of},
+        )
+        _write_evidence(conn, run_id, month)
+        conn.execute(
+            """insert into pareto select ?, ?, site_id, category, rank, complaints, total, share,
+               cumulative_share, is_vital_few from fct_complaint_pareto""",
+            [run_id, month],
+        )
+        conn.execute("commit")
+    except BaseException:
+        conn.execute("rollback")
+        raise
+    return conn.execute("select count(*) from run_metrics").fetchall()[0][0]
+
+
+EVIDENCE_SOURCES = ["fct_complaint_outcomes", "fct_repair_outcomes", "fct_call_outcomes", "fct_survey_outcomes"]
+
+
+def _write_evidence(conn: duckdb.DuckDBPyConnection, run_id: str, month: str) -> None:
+    """The records behind every rate (hit, miss or pending), the deals behind accuracy, the
+    complaints behind each Pareto share. Only the latest run of a month keeps its evidence."""
+    conn.execute("delete from evidence where month = ?", [month])
+    outcomes = "\nunion all by name\n".join(f"select * from {t}" for t in EVIDENCE_SOURCES)
+    conn.execute(
+        f"""insert into evidence
+            select $run_id, $month, o.metric, o.site_id, o.period, o.outcome, o.dataset, o.record_id,
+                   o.source_file, o.source_line, o.source_rows, o.detail
+            from ({outcomes}) o
+            semi join fct_metric_spine s using (metric, site_id, period)""",
+        {"run_id": run_id, "month": month},
+    )
+    conn.execute(
+        """insert into evidence
+           select $run_id, $month, 'sales.accuracy_score', d.site_id, $month,
+                  case when d.is_erroneous then 'miss' else 'hit' end, 'crm_customers', d.customer_id,
+                  d.source_file, d.source_line, null, coalesce(nullif(d.errors, ''), '无差错')
+           from fct_sales_deals d semi join fct_site_months s on s.site_id = d.site_id and s.is_assessed_sales
+           union all
+           select $run_id, $month, 'complaint.pareto.' || g.category, g.site_id, $month, 'counted',
+                  'complaints', g.complaint_ids, g.source_file, g.source_line, g.source_rows, g.category
+           from fct_complaint_groups g semi join fct_site_months s on s.site_id = g.site_id and s.is_property
+           where g.month_key = $month""",
+        {"run_id": run_id, "month": month},
+    )

@@ -1,0 +1,58 @@
+-- Each counted complaint's outcome on each complaint rate (contract §2):
+-- hit and miss count in the rate; pending (a reply still within its 24 h) is left out and listed.
+with complaints as (
+    select * from fct_complaint_groups
+),
+
+outcomes as (
+    select 'complaint.handling_rate' as metric, *,
+        case when handled_at is not null then 'hit' else 'miss' end as outcome,
+        case when handled_at is null then '未处理完毕' end as detail
+    from complaints
+    union all
+    select 'complaint.callback_rate', *,
+        case when callback_at is not null then 'hit' else 'miss' end,
+        case when callback_at is null then '已处理，未回访' end
+    from complaints
+    where handled_at is not null and callback_required
+    union all
+    select 'complaint.reply_24h_rate', *,
+        case
+            when replied_at <= reply_deadline then 'hit'
+            when replied_at is not null or reply_deadline < getvariable('as_of') then 'miss'
+            else 'pending'
+        end,
+        case
+            when replied_at > reply_deadline then '答复用时 ' || round(date_diff('minute', received_at, replied_at) / 60, 1) || ' 小时'
+            when replied_at is null and reply_deadline < getvariable('as_of') then '超过 24 小时未答复'
+            when replied_at is null then '未答复，期限 ' || strftime(reply_deadline, '%Y-%m-%d %H:%M')
+        end
+    from complaints
+    union all
+    select 'complaint.closure_rate', *,
+        case when is_closed then 'hit' else 'miss' end,
+        case
+            when is_closed then null
+            when handled_at is null then '未处理完毕'
+            when callback_required and callback_at is null then '未回访'
+            when callback_required then '回访不满意'
+            when has_follow_up_complaint then '处理后 7 天内同户同类再次投诉'
+        end
+    from complaints
+)
+
+select
+    metric,
+    site_id,
+    month_key as period,
+    outcome,
+    null::decimal(9, 4) as target,
+    case when outcome = 'hit' then 1 else 0 end as numerator,
+    case when outcome = 'pending' then 0 else 1 end as denominator,
+    'complaints' as dataset,
+    complaint_ids as record_id,
+    source_file,
+    source_line,
+    source_rows,
+    category || coalesce('；' || detail, '') as detail
+from outcomes

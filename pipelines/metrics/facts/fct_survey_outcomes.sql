@@ -1,0 +1,63 @@
+-- Survey rates as parts to pool (contract §2): issue = issued / occupied units, return =
+-- questionnaires / issued, satisfaction = (非常满意 + 满意) / answers, overall and per dimension.
+-- Campaign rows carry their kind's target; a site-month pools under the strictest.
+with campaigns as (
+    select * from fct_survey_campaigns
+),
+
+answers as (
+    select
+        c.site_id,
+        c.month_key,
+        r.response_id,
+        r.source_file,
+        r.source_line,
+        unnest(map_entries(map {
+            'overall': r.overall, '清洁': r."清洁", '治安': r."治安", '绿化': r."绿化",
+            '服务态度': r."服务态度", '工程维修': r."工程维修", '投诉处理': r."投诉处理",
+            '社区活动': r."社区活动", '便民服务': r."便民服务", '房管': r."房管", '车辆': r."车辆"
+        }), recursive := true)
+    from stg_survey_responses as r
+    join campaigns as c using (campaign_id)
+),
+
+campaign_parts as (
+    select 'survey.issue_rate' as metric, site_id, month_key, issued as numerator,
+        occupied_units as denominator, issue_target as target, campaign_id, source_file, source_line,
+        kind || '；发放 ' || issued || ' / 入住 ' || occupied_units as detail
+    from campaigns
+    union all
+    select 'survey.return_rate', site_id, month_key, responses, issued, return_target,
+        campaign_id, source_file, source_line,
+        kind || '；回收 ' || responses || ' / 发放 ' || issued
+    from campaigns
+),
+
+answer_parts as (
+    select
+        case when key = 'overall' then 'survey.satisfaction'
+             else 'survey.dimension_satisfaction.' || key end as metric,
+        site_id, month_key,
+        case when value in ('非常满意', '满意') then 1 else 0 end as numerator,
+        1 as denominator,
+        null::decimal(9, 4) as target,
+        response_id, source_file, source_line,
+        key || '：' || value as detail
+    from answers
+    where value is not null
+)
+
+select
+    metric, site_id, month_key as period,
+    case when numerator >= coalesce(target, 1) * denominator then 'hit' else 'miss' end as outcome,
+    target, numerator, denominator,
+    'survey_campaigns' as dataset, campaign_id as record_id, source_file, source_line,
+    null as source_rows, detail
+from campaign_parts
+union all
+select
+    metric, site_id, month_key,
+    case when numerator = 1 then 'hit' else 'miss' end,
+    target, numerator, denominator,
+    'survey_responses', response_id, source_file, source_line, null, detail
+from answer_parts

@@ -1,0 +1,124 @@
+"""The run's parameters as DuckDB variables, which the SQL reads with getvariable().
+
+Periods follow contract §2: the calendar month, the ISO weeks with a day in it, the
+quarter containing it, and the 案场 phone-survey window (the 16th of last month 00:00 to
+the 15th of this month 23:59:59). Rule values keep their exactness: fractions travel as
+DECIMAL, never as floats.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import duckdb
+
+
+def month_start(month: str) -> dt.date:
+    year, mon = (int(p) for p in month.split("-"))
+    return dt.date(year, mon, 1)
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    index = day.year * 12 + day.month - 1 + months
+    return dt.date(index // 12, index % 12 + 1, 1)
+
+
+def iso_weeks(month: str) -> list[tuple[str, dt.date]]:
+    """(`YYYY-Www`, Monday) of every ISO week that has a day in the month."""
+    first, nxt = month_start(month), add_months(month_start(month), 1)
+    monday = first - dt.timedelta(days=first.weekday())
+    weeks = []
+    while monday < nxt:
+        year, week, _ = monday.isocalendar()
+        weeks.append((f"{year}-W{week:02d}", monday))
+        monday += dt.timedelta(days=7)
+    return weeks
+
+
+def quarter(month: str) -> tuple[str, dt.date, dt.date]:
+    first = month_start(month)
+    q = (first.month - 1) // 3
+    start = dt.date(first.year, q * 3 + 1, 1)
+    return f"{first.year}-Q{q + 1}", start, add_months(start, 3)
+
+
+def _dec(value) -> Decimal:
+    return Decimal(str(value))
+
+
+def _sql_value(value) -> str:
+    """A literal DuckDB reads back exactly (decimals as DECIMAL, lists and structs nested)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, Decimal):
+        return f"{value}::decimal(18, 4)"
+    if isinstance(value, str):
+        return "'" + value.replace("'", "''") + "'"
+    if isinstance(value, dt.datetime):
+        return f"timestamp '{value.isoformat(sep=' ')}'"
+    if isinstance(value, dt.date):
+        return f"date '{value.isoformat()}'"
+    if isinstance(value, list):
+        return "[" + ", ".join(_sql_value(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"'{k}': {_sql_value(v)}" for k, v in value.items()) + "}"
+    raise TypeError(f"cannot pass {value!r} to SQL")
+
+
+def variables(month: str, as_of: dt.datetime, rules: dict) -> dict:
+    first = month_start(month)
+    nxt = add_months(first, 1)
+    window_day = int(rules["sales"]["phone_survey_window_day"])
+    q_key, q_start, q_next = quarter(month)
+    sales, repairs = rules["sales"], rules["repairs"]
+    off = sales["completeness_off"]
+    return {
+        "month_key": month,
+        "month_start": first,
+        "next_month": nxt,
+        "as_of": as_of,
+        "quarter_key": q_key,
+        "quarter_start": q_start,
+        "next_quarter": q_next,
+        "phone_window_start": add_months(first, -1) + dt.timedelta(days=window_day),
+        "phone_window_end": first + dt.timedelta(days=window_day),
+        "reply_hours": int(rules["complaints"]["reply_hours"]),
+        "closure_window_days": int(rules["complaints"]["closure_window_days"]),
+        "safety_keywords": list(repairs["safety_keywords"]),
+        "safety_hours": int(repairs["safety_hours"]),
+        "leak_keywords": list(repairs["leak_keywords"]),
+        "leak_hours": int(repairs["leak_hours"]),
+        "urgent_hours": int(repairs["urgent_hours"]),
+        "default_hours": int(repairs["default_hours"]),
+        "second_callback_after_hours": int(repairs["second_callback_after_hours"]),
+        "max_rings": int(rules["calls"]["max_rings"]),
+        "penalty_step_points": int(rules["surveys"]["penalty_step_points"]),
+        "completeness_points": int(sales["completeness_points"]),
+        "completeness_off_complete": _dec(off["complete"]),
+        "completeness_off_incomplete": _dec(off["incomplete"]),
+        "completeness_off_none": _dec(off["none"]),
+        "timeliness_points": int(sales["timeliness_points"]),
+        "timeliness_off": [
+            {"before_day": int(t["before_day"]), "off": _dec(t["off"])} for t in sales["timeliness_off"]
+        ],
+        "timeliness_off_late": _dec(sales["timeliness_off_late"]),
+        "accuracy_points": _dec(sales["accuracy_points"]),
+        "accuracy_off_per_error": _dec(sales["accuracy_off_per_error"]),
+        "bad_postcodes": list(sales["bad_postcodes"]),
+        "deal_entry_hours": int(sales["deal_entry_hours"]),
+        "required_deal_fields": list(sales["required_deal_fields"]),
+        "phone_survey_tiers": [
+            {"min": _dec(t["min"]), "points": _dec(t["points"])} for t in sales["phone_survey_tiers"]
+        ],
+        "phone_survey_below": _dec(sales["phone_survey_below"]),
+        "phone_survey_none": _dec(sales["phone_survey_none"]),
+        "bonus_points": int(sales["bonus_points"]),
+    }
+
+
+def set_variables(conn: duckdb.DuckDBPyConnection, values: dict) -> None:
+    for name, value in values.items():
+        conn.execute(f"set variable {name} = {_sql_value(value)}")
