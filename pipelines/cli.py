@@ -18,6 +18,8 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.markup import escape
+from rich.text import Text
 
 from pipelines import jobs
 from pipelines.ingest import FileReport, unknown_folders
@@ -216,42 +218,49 @@ def print_metrics(rows, title: str) -> None:
 
     order = {d.id: i for i, d in enumerate(catalogue())}
     rows = sorted(rows, key=lambda r: (order[definition(r[0]).id], r[2], -(r[3] or 0), r[0]))
-    table = Table(title=f"KPI {title}")
-    for header in ("指标", "周期", "值", "分子/分母", "目标", "状态", "待定", "备注"):
-        table.add_column(header, overflow="fold")
+    lines = []
     for metric, _site, period, value, num, den, target, meets, unit, pending, flags in rows:
         family = definition(metric)
         name = family.zh + (f" · {metric.removeprefix(family.prefix)}" if family.is_template else "")
         status = {True: "[green]达标[/]", False: "[red]未达标[/]"}.get(meets, "—" if target is None else "无数据")
         ratio = f"{num:g}/{den:g}" if num is not None and den is not None else ""
-        table.add_row(name, period, _shown(value, unit), ratio, _shown(target, unit) if target is not None else "",
-                      status, str(pending or ""), "、".join(FLAG_WORDS.get(f, f) for f in flags or []))
-    console.print(table)
+        shown_target = _shown(target, unit) if target is not None else ""
+        notes = "、".join(FLAG_WORDS.get(f, f) for f in flags or [])
+        pending_text = str(pending or "")
+        lines.append([escape(name), period, _shown(value, unit), ratio, shown_target, status, pending_text, notes])
+    emit_table(f"KPI {title}", ["指标", "周期", "值", "分子/分母", "目标", "状态", "待定", "备注"], lines)
+
+
+def emit_table(title: str, headers: list[str], lines: list[list[str]]) -> None:
+    """A table on a terminal; tab-separated lines in logs and pipes, which wrap nothing."""
+    if console.is_terminal:
+        table = Table(title=title)
+        for header in headers:
+            table.add_column(header, overflow="fold")
+        for line in lines:
+            table.add_row(*line)
+        console.print(table)
+        return
+    console.print(title, markup=False)
+    for line in [headers, *lines]:
+        console.print(Text.from_markup("\t".join(line)), soft_wrap=True, highlight=False)
 
 
 def print_reconciliation(reports: list[FileReport]) -> None:
-    """A table on a terminal; one plain line per file in logs (nightly runs, pipes)."""
     if not reports:
         console.print("没有找到导出文件。 No export files found.")
         return
-    if not console.is_terminal:
-        for r in reports:
-            console.print(
-                f"{r.dataset}\t{r.source_file}\t{STATUS_WORDS[r.status]}\t"
-                f"读取 {r.rows_read} = 导入 {r.rows_loaded} + 隔离 {r.rows_quarantined}\t"
-                f"替换 {r.rows_replaced}\t{_note(r)}",
-                soft_wrap=True, markup=False, highlight=False,
-            )
-        return
-    table = Table(title="导入对账 Ingest reconciliation: 读取 read = 导入 loaded + 隔离 quarantined")
-    for header in ("数据集", "文件", "状态", "读取", "导入", "隔离", "替换", "说明"):
-        table.add_column(header, overflow="fold")
     colours = {"loaded": "green", "rejected": "red", "unchanged": "dim"}
-    for r in reports:
-        status = f"[{colours[r.status]}]{STATUS_WORDS[r.status]}[/]"
-        table.add_row(r.dataset, r.source_file, status, str(r.rows_read), str(r.rows_loaded),
-                      str(r.rows_quarantined), str(r.rows_replaced), _note(r))
-    console.print(table)
+    lines = [
+        [r.dataset, escape(r.source_file), f"[{colours[r.status]}]{STATUS_WORDS[r.status]}[/]", str(r.rows_read),
+         str(r.rows_loaded), str(r.rows_quarantined), str(r.rows_replaced), escape(_note(r))]
+        for r in reports
+    ]
+    emit_table(
+        "导入对账 Ingest reconciliation: 读取 read = 导入 loaded + 隔离 quarantined",
+        ["数据集", "文件", "状态", "读取", "导入", "隔离", "替换", "说明"],
+        lines,
+    )
 
 
 @app.command("demo-data")

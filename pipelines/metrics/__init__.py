@@ -91,8 +91,10 @@ EVIDENCE_SOURCES = ["fct_complaint_outcomes", "fct_repair_outcomes", "fct_call_o
 
 
 def _write_evidence(conn: duckdb.DuckDBPyConnection, run_id: str, month: str) -> None:
-    """The records behind every rate (hit, miss or pending), the deals behind accuracy, the
-    complaints behind each Pareto share. Only the latest run of a month keeps its evidence."""
+    """Every record that kept a rate from its target (miss) or is not yet decided (pending),
+    every deal behind the accuracy score, every complaint behind a Pareto share. Hits are not
+    listed one by one (ten million at group scale): their count is the numerator, and the rows
+    are in the dataset tables with their lineage. Only the latest run of a month keeps evidence."""
     conn.execute("delete from evidence where month = ?", [month])
     outcomes = "\nunion all by name\n".join(f"select * from {t}" for t in EVIDENCE_SOURCES)
     conn.execute(
@@ -100,7 +102,8 @@ def _write_evidence(conn: duckdb.DuckDBPyConnection, run_id: str, month: str) ->
             select $run_id, $month, o.metric, o.site_id, o.period, o.outcome, o.dataset, o.record_id,
                    o.source_file, o.source_line, o.source_rows, o.detail
             from ({outcomes}) o
-            semi join fct_metric_spine s using (metric, site_id, period)""",
+            semi join fct_metric_spine s using (metric, site_id, period)
+            where o.outcome <> 'hit'""",
         {"run_id": run_id, "month": month},
     )
     conn.execute(

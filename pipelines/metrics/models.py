@@ -60,7 +60,8 @@ def models() -> tuple[Model, ...]:
 
 
 def build(conn: duckdb.DuckDBPyConnection) -> None:
-    """Create every model for the run's parameters, in order."""
+    """Create the macros, then every model for the run's parameters, in order."""
+    conn.execute((ROOT / "macros.sql").read_text(encoding="utf-8"))
     for model in models():
         kind = "temp table" if LAYERS[model.layer] == "table" else "temp view"
         conn.execute(f"create or replace {kind} {model.name} as\n{model.sql}")

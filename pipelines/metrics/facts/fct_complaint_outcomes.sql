@@ -1,5 +1,6 @@
--- Each counted complaint's outcome on each complaint rate (contract §2):
--- hit and miss count in the rate; pending (a reply still within its 24 h) is left out and listed.
+-- Each counted complaint's outcome on each complaint rate (contract §2): hit and miss count in
+-- the rate; pending is left out and listed: a reply still within its 24 h, or a complaint
+-- closed without callback whose 7-day window for a new complaint is still open at as-of.
 with complaints as (
     select * from fct_complaint_groups
 ),
@@ -23,16 +24,17 @@ outcomes as (
             else 'pending'
         end,
         case
-            when replied_at > reply_deadline then '答复用时 ' || round(date_diff('minute', received_at, replied_at) / 60, 1) || ' 小时'
+            when replied_at > reply_deadline then '答复用时 ' || duration_text(date_diff('minute', received_at, replied_at))
             when replied_at is null and reply_deadline < getvariable('as_of') then '超过 24 小时未答复'
             when replied_at is null then '未答复，期限 ' || strftime(reply_deadline, '%Y-%m-%d %H:%M')
         end
     from complaints
     union all
     select 'complaint.closure_rate', *,
-        case when is_closed then 'hit' else 'miss' end,
+        case when is_closed then 'hit' when closure_window_open then 'pending' else 'miss' end,
         case
             when is_closed then null
+            when closure_window_open then '7 天观察期至 ' || strftime(closure_window_end, '%Y-%m-%d %H:%M')
             when handled_at is null then '未处理完毕'
             when callback_required and callback_at is null then '未回访'
             when callback_required then '回访不满意'
@@ -54,5 +56,5 @@ select
     source_file,
     source_line,
     source_rows,
-    category || coalesce('；' || detail, '') as detail
+    category || '；' || row_count || ' 条记录、' || people || ' 人、' || times || ' 次' || coalesce('；' || detail, '') as detail
 from outcomes

@@ -65,11 +65,11 @@ select
         || case
             when callback_at is null then '；未回访'
             when callback_at > callback_deadline
-                then '；回访晚了 ' || round(date_diff('minute', callback_deadline, callback_at) / 60, 1) || ' 小时'
+                then '；回访晚了 ' || duration_text(date_diff('minute', callback_deadline, callback_at))
             else '；已回访'
         end
         || case when metric = 'repair.urgent_second_callback_rate' then
             case when second_callback_at is null then '；无二次回访'
-                 else '；二次回访距首次 ' || round(date_diff('minute', callback_at, second_callback_at) / 60, 1) || ' 小时' end
+                 else '；二次回访距首次 ' || duration_text(date_diff('minute', callback_at, second_callback_at)) end
            else '' end as detail
 from outcomes

@@ -5,20 +5,15 @@ with campaigns as (
     select * from fct_survey_campaigns
 ),
 
+-- one row per answer given: overall and every dimension column (blank answers drop out)
 answers as (
-    select
-        c.site_id,
-        c.month_key,
-        r.response_id,
-        r.source_file,
-        r.source_line,
-        unnest(map_entries(map {
-            'overall': r.overall, '清洁': r."清洁", '治安': r."治安", '绿化': r."绿化",
-            '服务态度': r."服务态度", '工程维修': r."工程维修", '投诉处理': r."投诉处理",
-            '社区活动': r."社区活动", '便民服务': r."便民服务", '房管': r."房管", '车辆': r."车辆"
-        }), recursive := true)
-    from stg_survey_responses as r
-    join campaigns as c using (campaign_id)
+    unpivot (
+        select c.site_id, c.month_key, r.* exclude (campaign_id, unit, returned_on, file_hash, ingest_run_id)
+        from stg_survey_responses as r
+        join campaigns as c using (campaign_id)
+    )
+    on columns(* exclude (site_id, month_key, response_id, source_file, source_line))
+    into name key value value
 ),
 
 campaign_parts as (
