@@ -10,9 +10,12 @@ it holds no logic of its own.
 from __future__ import annotations
 
 import datetime as dt
+import os
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
-from zoneinfo import ZoneInfo
+
+import duckdb
 
 import typer
 from rich.console import Console
@@ -23,6 +26,7 @@ from rich.text import Text
 
 from pipelines import jobs
 from pipelines.ingest import FileReport, unknown_folders
+from pipelines.lock import WarehouseBusy
 from pipelines.settings import ConfigError, Settings, load_settings
 from schemas.declarations import datasets
 
@@ -68,11 +72,15 @@ AsOfOpt = Annotated[
     typer.Option("--as-of", help="按此时刻已知的数据计算，如 2026-11-01T06:00（默认：现在，上海时间）。"),
 ]
 OutOpt = Annotated[Path | None, typer.Option("--out", help="输出文件夹。 Default: out")]
+LangOpt = Annotated[str, typer.Option("--lang", help="报告语言 zh 或 en。 Report language.")]
+WaitOpt = Annotated[
+    float, typer.Option("--wait", help="另一个运行正在写数据仓库时，最多等待的秒数（默认不等）。")
+]
 
 
 def _when(settings: Settings, month: str | None, as_of: str | None) -> tuple[str, dt.datetime]:
     try:
-        when = jobs.now_local(settings) if as_of is None else _parse_as_of(as_of, settings)
+        when = jobs.parse_as_of(as_of, settings)
         month = month or when.strftime("%Y-%m")
         dt.datetime.strptime(month, "%Y-%m")
     except ValueError as exc:
@@ -81,11 +89,20 @@ def _when(settings: Settings, month: str | None, as_of: str | None) -> tuple[str
     return month, when
 
 
-def _parse_as_of(text: str, settings: Settings) -> dt.datetime:
-    value = dt.datetime.fromisoformat(text)
-    if value.tzinfo is not None:  # an explicit offset: convert to the handbooks' local time
-        value = value.astimezone(ZoneInfo(settings.rules["timezone"])).replace(tzinfo=None)
-    return value
+@contextmanager
+def _one_line_failures():
+    """An operator reading a log at 02:00 gets one line saying why, and a non-zero exit."""
+    try:
+        yield
+    except WarehouseBusy as exc:
+        err.print(f"[red]无法运行[/red] {exc}")
+        raise typer.Exit(75) from exc
+    except OSError as exc:
+        err.print(f"[red]运行失败[/red] 无法读写 {exc.filename or ''}：{exc.strerror or exc}")
+        raise typer.Exit(1) from exc
+    except duckdb.Error as exc:
+        err.print(f"[red]运行失败[/red] 数据仓库出错：{str(exc).splitlines()[0]}")
+        raise typer.Exit(1) from exc
 
 
 def _progress_bars():
@@ -104,7 +121,9 @@ def _file_progress(bars: Progress):
 
 
 @app.command("ingest")
-def ingest_command(config: ConfigOpt = None, raw: RawOpt = None, warehouse_file: WarehouseOpt = None):
+def ingest_command(
+    config: ConfigOpt = None, raw: RawOpt = None, warehouse_file: WarehouseOpt = None, wait: WaitOpt = 0
+):
     """Load every new or changed export under the raw folder into the warehouse.
 
     Each file is checked row by row: good rows load, bad rows go to quarantine
@@ -116,7 +135,10 @@ def ingest_command(config: ConfigOpt = None, raw: RawOpt = None, warehouse_file:
     """
     settings = _settings(config, raw=raw, warehouse=warehouse_file)
     _check_raw(settings)
-    with _progress_bars() as bars, jobs.recorded_run(settings, "ingest") as (conn, run_id):
+    with _one_line_failures(), _progress_bars() as bars, jobs.recorded_run(settings, "ingest", wait_seconds=wait) as (
+        conn,
+        run_id,
+    ):
         reports = jobs.ingest_exports(conn, settings, run_id, _file_progress(bars))
     print_reconciliation(reports)
 
@@ -136,6 +158,7 @@ def metrics_command(
     as_of: AsOfOpt = None,
     config: ConfigOpt = None,
     warehouse_file: WarehouseOpt = None,
+    wait: WaitOpt = 0,
 ):
     """Compute the month's handbook KPIs from the warehouse and print them against target.
 
@@ -146,7 +169,7 @@ def metrics_command(
     """
     settings = _settings(config, warehouse=warehouse_file)
     month, when = _when(settings, month, as_of)
-    with jobs.recorded_run(settings, "metrics", when) as (conn, run_id):
+    with _one_line_failures(), jobs.recorded_run(settings, "metrics", when, wait) as (conn, run_id):
         jobs.compute_month(conn, settings, run_id, month, when)
         rows = conn.execute(
             """select metric, site_id, period, value, numerator, denominator, target, meets_target, unit,
@@ -169,20 +192,32 @@ def run_command(
     raw: RawOpt = None,
     warehouse_file: WarehouseOpt = None,
     out: OutOpt = None,
+    lang: LangOpt = "zh",
+    wait: WaitOpt = 0,
 ):
-    """The monthly job: ingest and validate every export, compute the KPIs, write OUT/YYYY-MM/.
+    """The monthly job, as a Prefect flow run: ingest and validate every export, compute the
+    KPIs, write OUT/YYYY-MM/ (metrics.json). No server to start: Prefect runs it locally.
 
-    Writes metrics.json (contract §3). Exits 0 when the run completed, bad rows
-    quarantined included; non-zero with a one-line reason when it could not run.
+    Exits 0 when the run completed, bad rows quarantined included; non-zero with a
+    one-line reason when it could not run (75: another run holds the warehouse).
 
     Example:  kpi run --raw data/raw --warehouse data/warehouse.duckdb --month 2026-10 --out out
     """
     settings = _settings(config, raw=raw, warehouse=warehouse_file, out=out)
     _check_raw(settings)
     month, when = _when(settings, month, as_of)
-    with _progress_bars() as bars:
-        result = jobs.run_month(settings, month, when, _file_progress(bars))
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    from pipelines.flows import kpi_run  # Prefect loads only for the commands that use it
+
+    with _one_line_failures():
+        result = kpi_run(month=month, as_of=when.isoformat(), raw=str(settings.raw_dir),
+                         warehouse=str(settings.warehouse), out=str(settings.out_dir), lang=lang,
+                         config=str(config) if config else None, wait_seconds=wait)
     print_reconciliation(result.files)
+    for f in result.freshness:
+        if f.stale:
+            age = "没有任何记录" if f.newest is None else f"最新记录 {f.newest:%Y-%m-%d}，已 {f.days_old:.0f} 天未更新"
+            err.print(f"[yellow]数据可能过时[/yellow] {f.title}（{f.dataset}）：{age}")
     console.print(f"{month}：{result.metric_rows} 行指标（as-of {when:%Y-%m-%d %H:%M}，运行 {result.run_id}）")
     for path in result.outputs:
         console.print(f"  → {path}")

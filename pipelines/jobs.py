@@ -21,6 +21,7 @@ import duckdb
 from pipelines import metrics, warehouse
 from pipelines.ingest import FileReport, ingest
 from pipelines.ingest.headers import HeaderMatcher
+from pipelines.lock import writer_lock
 from pipelines.settings import Settings
 from schemas.declarations import datasets
 
@@ -36,6 +37,16 @@ class RunResult:
     files: list[FileReport] = field(default_factory=list)
     metric_rows: int = 0
     outputs: list[Path] = field(default_factory=list)
+    freshness: list[Freshness] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Freshness:
+    dataset: str
+    title: str
+    newest: dt.datetime | None  # None: no records at all
+    days_old: float | None
+    stale: bool
 
 
 def now_local(settings: Settings) -> dt.datetime:
@@ -43,18 +54,49 @@ def now_local(settings: Settings) -> dt.datetime:
     return dt.datetime.now(ZoneInfo(settings.rules["timezone"])).replace(tzinfo=None, microsecond=0)
 
 
+def parse_as_of(text: str | None, settings: Settings) -> dt.datetime:
+    """`2026-11-01T06:00` (local) or with an offset (converted to local); None means now."""
+    if text is None:
+        return now_local(settings)
+    value = dt.datetime.fromisoformat(text)
+    if value.tzinfo is not None:
+        value = value.astimezone(ZoneInfo(settings.rules["timezone"])).replace(tzinfo=None)
+    return value
+
+
+def freshness(conn: duckdb.DuckDBPyConnection, settings: Settings, as_of: dt.datetime) -> list[Freshness]:
+    """How old each dataset's newest record is at as-of: exports that stopped arriving show here."""
+    limits = settings.rules["freshness"]
+    found = []
+    for ds in datasets().values():
+        if ds.event_time is None:
+            continue
+        newest = conn.execute(
+            f'select max("{ds.event_time}")::timestamp from {ds.name} where "{ds.event_time}" <= ?', [as_of]
+        ).fetchall()[0][0]
+        days = None if newest is None else (as_of - newest).total_seconds() / 86400
+        limit = limits.get(ds.name, limits["stale_after_days"])
+        found.append(Freshness(ds.name, ds.title, newest, days, newest is None or days > limit))
+    return found
+
+
 @contextmanager
-def recorded_run(settings: Settings, command: str, as_of: dt.datetime | None = None) -> Iterator:
-    conn = warehouse.connect(settings.warehouse)
-    run_id = warehouse.start_run(conn, command, settings.record(), as_of)
-    try:
-        yield conn, run_id
-    except BaseException as exc:
-        warehouse.finish_run(conn, run_id, "failed", f"{type(exc).__name__}: {exc}")
+def recorded_run(
+    settings: Settings, command: str, as_of: dt.datetime | None = None, wait_seconds: float = 0
+) -> Iterator:
+    """Hold the writer lock, open the warehouse and record the run from start to outcome."""
+    with writer_lock(settings.warehouse, wait_seconds):
+        conn = warehouse.connect(settings.warehouse)
+        warehouse.mark_interrupted_runs(conn)
+        run_id = warehouse.start_run(conn, command, settings.record(), as_of)
+        try:
+            yield conn, run_id
+        except BaseException as exc:
+            warehouse.finish_run(conn, run_id, "failed", f"{type(exc).__name__}: {exc}")
+            conn.close()
+            raise
+        warehouse.finish_run(conn, run_id, "completed")
         conn.close()
-        raise
-    warehouse.finish_run(conn, run_id, "completed")
-    conn.close()
 
 
 def ingest_exports(conn, settings: Settings, run_id: str, on_file: Callable | None = None) -> list[FileReport]:
@@ -99,12 +141,7 @@ def compute_month(conn, settings: Settings, run_id: str, month: str, as_of: dt.d
     return metrics.compute(conn, month, as_of, settings.rules, run_id)
 
 
-def run_month(settings: Settings, month: str, as_of: dt.datetime, on_file: Callable | None = None) -> RunResult:
-    """The monthly job (contract §3): ingest, validate, compute, and write OUT/YYYY-MM/metrics.json."""
-    with recorded_run(settings, "run", as_of) as (conn, run_id):
-        result = RunResult(run_id, month, as_of)
-        result.files = ingest_exports(conn, settings, run_id, on_file)
-        result.metric_rows = compute_month(conn, settings, run_id, month, as_of)
-        out = settings.out_dir / month
-        result.outputs.append(export_metrics_json(conn, run_id, out / "metrics.json"))
-    return result
+def write_outputs(conn, settings: Settings, run_id: str, month: str, lang: str = "zh") -> list[Path]:
+    """OUT/YYYY-MM/: metrics.json, each file written whole or not at all."""
+    out = settings.out_dir / month
+    return [export_metrics_json(conn, run_id, out / "metrics.json")]

@@ -148,3 +148,11 @@ def finish_run(conn: duckdb.DuckDBPyConnection, run_id: str, status: str, messag
         "update runs set finished_at = ?, status = ?, message = ? where run_id = ?",
         [dt.datetime.now(), status, message, run_id],
     )
+
+
+def mark_interrupted_runs(conn: duckdb.DuckDBPyConnection) -> None:
+    """Runs still 'running' when the writer lock is free were killed mid-way: say so."""
+    conn.execute(
+        "update runs set status = 'interrupted', message = ? where status = 'running'",
+        ["运行中途被终止（未完成的文件已回滚）"],
+    )

@@ -71,6 +71,8 @@ class Dataset:
     columns: dict[str, Column]
     # pairs (earlier, later): where both are present, later >= earlier
     order: tuple[tuple[str, str], ...] = field(default_factory=tuple)
+    # the column whose newest value tells whether exports still arrive (None: reference data)
+    event_time: str | None = None
 
     @property
     def required(self) -> list[str]:
@@ -114,6 +116,7 @@ def _load(path: Path, shared_aliases: dict[str, list[str]]) -> Dataset:
         key=tuple(doc["key"]),
         columns=columns,
         order=tuple(tuple(pair) for pair in doc.get("order", ())),
+        event_time=doc.get("event_time"),
     )
 
 

@@ -13,9 +13,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
-
 from pipelines.demo import build
+from pipelines.periods import months_between as months_range
 from pipelines.demo.common import rng_for
 from pipelines.demo.sites import site_roster
 from schemas.declarations import LOAD_ORDER
@@ -24,14 +23,6 @@ __all__ = ["DEFAULT_MONTHS", "SCALE_SITES", "generate", "months_range"]
 
 DEFAULT_MONTHS = ["2026-09", "2026-10", "2026-11"]
 SCALE_SITES = 1000
-
-
-def months_range(first: str, last: str) -> list[str]:
-    """`months_range("2026-09", "2026-11")` -> ["2026-09", "2026-10", "2026-11"]."""
-    start, end = np.datetime64(first, "M"), np.datetime64(last, "M")
-    if end < start:
-        raise ValueError(f"{last} is before {first}")
-    return [str(start + i) for i in range(int((end - start).astype(int)) + 1)]
 
 
 def generate(

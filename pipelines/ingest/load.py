@@ -59,7 +59,7 @@ def file_hash(path: Path) -> str:
     return digest.hexdigest()
 
 
-def previous_outcome(conn, ds: Dataset, digest: str) -> FileReport | None:
+def previous_outcome(conn, ds: Dataset, digest: str, source_file: str) -> FileReport | None:
     """The earlier outcome for this exact content, if it still stands."""
     rows = conn.execute(
         """select source_file, status, message, rows_read, rows_loaded, rows_quarantined
@@ -70,8 +70,10 @@ def previous_outcome(conn, ds: Dataset, digest: str) -> FileReport | None:
     if not rows:
         return None
     source, status, message, read, loaded, quarantined = rows[0]
-    note = f"内容未变，已于先前导入（{source}）" + (f"；当时拒收：{message}" if status == "rejected" else "")
-    return FileReport(ds.name, source, "unchanged", read or 0, loaded or 0, quarantined or 0, message=note)
+    note = "内容未变，已跳过" if source == source_file else f"与已导入的 {source} 内容相同，已跳过"
+    if status == "rejected":
+        note += f"（当时拒收：{message}）"
+    return FileReport(ds.name, source_file, "unchanged", read or 0, loaded or 0, quarantined or 0, message=note)
 
 
 def load_file(
@@ -86,7 +88,7 @@ def load_file(
 ) -> FileReport:
     """Ingest one file; an unreadable file is recorded as rejected and loads nothing."""
     digest = file_hash(path)
-    earlier = previous_outcome(conn, ds, digest)
+    earlier = previous_outcome(conn, ds, digest, source_file)
     if earlier is not None:
         return earlier
     meta = {"hash": digest, "run_id": run_id, "path": path, "source_file": source_file}

@@ -17,6 +17,7 @@ from decimal import Decimal
 import duckdb
 import pandas as pd
 
+from pipelines import periods
 from pipelines.metrics import catalogue as cat
 from pipelines.metrics import models, params
 
@@ -39,10 +40,10 @@ def _register_inputs(conn: duckdb.DuckDBPyConnection, month: str, rules: dict) -
            select metric, grain, applies, company, unit, sql, cast(target as decimal(9, 4)) as target
            from catalogue_input"""
     )
-    q_key, _, _ = params.quarter(month)
-    periods = [("month", month), ("quarter", q_key)] + [("week", w) for w, _ in params.iso_weeks(month)]
+    q_key, _, _ = periods.quarter(month)
+    run_periods = [("month", month), ("quarter", q_key)] + [("week", w) for w, _ in periods.iso_weeks(month)]
     conn.execute("create or replace temp table run_periods (grain varchar, period varchar)")
-    conn.executemany("insert into run_periods values (?, ?)", periods)
+    conn.executemany("insert into run_periods values (?, ?)", run_periods)
     conn.execute(
         "create or replace temp table survey_targets "
         "(kind varchar, issue_target decimal(9, 4), return_target decimal(9, 4))"

@@ -13,34 +13,7 @@ from decimal import Decimal
 
 import duckdb
 
-
-def month_start(month: str) -> dt.date:
-    year, mon = (int(p) for p in month.split("-"))
-    return dt.date(year, mon, 1)
-
-
-def add_months(day: dt.date, months: int) -> dt.date:
-    index = day.year * 12 + day.month - 1 + months
-    return dt.date(index // 12, index % 12 + 1, 1)
-
-
-def iso_weeks(month: str) -> list[tuple[str, dt.date]]:
-    """(`YYYY-Www`, Monday) of every ISO week that has a day in the month."""
-    first, nxt = month_start(month), add_months(month_start(month), 1)
-    monday = first - dt.timedelta(days=first.weekday())
-    weeks = []
-    while monday < nxt:
-        year, week, _ = monday.isocalendar()
-        weeks.append((f"{year}-W{week:02d}", monday))
-        monday += dt.timedelta(days=7)
-    return weeks
-
-
-def quarter(month: str) -> tuple[str, dt.date, dt.date]:
-    first = month_start(month)
-    q = (first.month - 1) // 3
-    start = dt.date(first.year, q * 3 + 1, 1)
-    return f"{first.year}-Q{q + 1}", start, add_months(start, 3)
+from pipelines.periods import add_months, month_start, quarter
 
 
 def _dec(value) -> Decimal:

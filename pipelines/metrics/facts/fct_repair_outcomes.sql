@@ -60,7 +60,8 @@ select
     source_file,
     source_line,
     null as source_rows,
-    category || '；完成 ' || strftime(completed_at, '%m-%d %H:%M')
+    -- only misses and pending are listed as evidence: hits need no sentence
+    case when outcome <> 'hit' then category || '；完成 ' || strftime(completed_at, '%m-%d %H:%M')
         || '；回访期限 ' || deadline_hours || ' 小时'
         || case
             when callback_at is null then '；未回访'
@@ -71,5 +72,5 @@ select
         || case when metric = 'repair.urgent_second_callback_rate' then
             case when second_callback_at is null then '；无二次回访'
                  else '；二次回访距首次 ' || duration_text(date_diff('minute', callback_at, second_callback_at)) end
-           else '' end as detail
+           else '' end end as detail
 from outcomes

@@ -24,6 +24,23 @@ deals as (
     where c.deal_at >= getvariable('month_start') and c.deal_at < getvariable('next_month')
 ),
 
+-- every required field as text, so one unpivot finds the blank ones (the list is a rule)
+required as (
+    select
+        customer_id,
+        coalesce(trim(columns(lambda c: list_contains(getvariable('required_deal_fields'), c))::varchar), '')
+    from deals
+),
+
+blanks as (
+    select
+        customer_id,
+        list(field order by list_position(getvariable('required_deal_fields'), field)) as blank_fields
+    from (unpivot required on columns(* exclude customer_id) into name field value cell)
+    where cell = ''
+    group by customer_id
+),
+
 checked as (
     select
         d.customer_id,
@@ -32,15 +49,13 @@ checked as (
         d.entered_at,
         d.source_file,
         d.source_line,
-        list_filter(
-            getvariable('required_deal_fields'),
-            lambda f: nullif(trim(json_extract_string(to_json(d), '$.' || f)), '') is null
-        ) as blank_fields,
+        coalesce(b.blank_fields, []) as blank_fields,
         list_contains(getvariable('bad_postcodes'), d.postcode) as has_generic_postcode,
         d.phone = d.site_phone as has_site_phone,
         sp.phone is not null as has_shared_phone,
         d.entered_at > d.deal_at + to_hours(getvariable('deal_entry_hours')) as entered_late
     from deals as d
+    left join blanks as b using (customer_id)
     left join shared_phones as sp using (site_id, phone)
 )
 

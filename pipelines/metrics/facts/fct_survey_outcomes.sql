@@ -37,7 +37,7 @@ answer_parts as (
         1 as denominator,
         null::decimal(9, 4) as target,
         response_id, source_file, source_line,
-        key || '：' || value as detail
+        case when value not in ('非常满意', '满意') then key || '：' || value end as detail
     from answers
     where value is not null
 )

@@ -1,0 +1,113 @@
+"""Prefect flows: the same jobs as the CLI, as a few coarse tasks with retries and artifacts.
+
+    kpi-run    one month: ingest → metrics → outputs (what `kpi run` starts)
+    nightly    the month to date, every night at 02:00 (prefect.yaml)
+    monthly    the previous month's final report, on the 1st at 06:00
+    backfill   a range of months
+
+Tasks get the open warehouse connection in-process; nothing is cached or persisted by
+Prefect (the warehouse is the record). An I/O hiccup is retried; a data problem is not —
+it is quarantined or rejected by ingest and reported.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import errno
+from pathlib import Path
+
+from prefect import flow, get_run_logger, task
+from prefect.cache_policies import NO_CACHE
+
+from pipelines import jobs, publish
+from pipelines.periods import month_before, months_between
+from pipelines.settings import Settings, load_settings
+
+TRANSIENT_ERRNOS = {errno.EAGAIN, errno.EIO, errno.ETIMEDOUT, errno.EBUSY, errno.ESTALE, errno.ECONNRESET}
+
+
+def _transient(task, task_run, state) -> bool:
+    """Retry only what may pass by itself: a busy or flaky disk or share, not bad data."""
+    try:
+        state.result()
+    except (TimeoutError, ConnectionError, InterruptedError, BlockingIOError):
+        return True
+    except OSError as exc:
+        return exc.errno in TRANSIENT_ERRNOS
+    except Exception:
+        return False
+    return False
+
+
+@task(name="导入 ingest", retries=2, retry_delay_seconds=10, retry_condition_fn=_transient, cache_policy=NO_CACHE)
+def ingest_task(conn, settings: Settings, run_id: str):
+    logger = get_run_logger()
+    reports = jobs.ingest_exports(conn, settings, run_id)
+    for r in reports:
+        logger.info(publish.file_sentence(r))
+    return reports
+
+
+@task(name="计算指标 metrics", cache_policy=NO_CACHE)
+def metrics_task(conn, settings: Settings, run_id: str, month: str, as_of: dt.datetime) -> int:
+    rows = jobs.compute_month(conn, settings, run_id, month, as_of)
+    get_run_logger().info(f"{month} 的指标已算出：{rows} 行（截至 {as_of:%Y-%m-%d %H:%M}）")
+    return rows
+
+
+@task(name="输出 outputs", retries=2, retry_delay_seconds=10, retry_condition_fn=_transient, cache_policy=NO_CACHE)
+def outputs_task(conn, settings: Settings, run_id: str, month: str, lang: str) -> list[Path]:
+    paths = jobs.write_outputs(conn, settings, run_id, month, lang)
+    get_run_logger().info("已写出 " + "、".join(str(p) for p in paths))
+    return paths
+
+
+@flow(name="kpi-run", validate_parameters=False)
+def kpi_run(
+    month: str | None = None,
+    as_of: str | None = None,
+    raw: str | None = None,
+    warehouse: str | None = None,
+    out: str | None = None,
+    lang: str = "zh",
+    config: str | None = None,
+    wait_seconds: float = 0,
+) -> jobs.RunResult:
+    """One month: ingest every new export, compute the KPIs, write OUT/YYYY-MM/."""
+    settings = load_settings(Path(config) if config else None, raw=raw, warehouse=warehouse, out=out)
+    when = jobs.parse_as_of(as_of, settings)
+    month = month or when.strftime("%Y-%m")
+    with jobs.recorded_run(settings, "run", when, wait_seconds) as (conn, run_id):
+        result = jobs.RunResult(run_id, month, when)
+        result.files = ingest_task(conn, settings, run_id)
+        result.metric_rows = metrics_task(conn, settings, run_id, month, when)
+        result.outputs = outputs_task(conn, settings, run_id, month, lang)
+        result.freshness = jobs.freshness(conn, settings, when)
+        publish.artifacts(conn, result)
+    return result
+
+
+@flow(name="nightly", validate_parameters=False)
+def nightly(raw: str | None = None, warehouse: str | None = None, out: str | None = None,
+            lang: str = "zh", config: str | None = None) -> jobs.RunResult:
+    """Every night: new exports in, the month-to-date KPIs and report refreshed."""
+    return kpi_run(raw=raw, warehouse=warehouse, out=out, lang=lang, config=config, wait_seconds=600)
+
+
+@flow(name="monthly", validate_parameters=False)
+def monthly(raw: str | None = None, warehouse: str | None = None, out: str | None = None,
+            lang: str = "zh", config: str | None = None) -> jobs.RunResult:
+    """On the 1st: the previous month's final report."""
+    settings = load_settings(Path(config) if config else None)
+    month = month_before(jobs.now_local(settings).strftime("%Y-%m"))
+    return kpi_run(month=month, raw=raw, warehouse=warehouse, out=out, lang=lang, config=config, wait_seconds=600)
+
+
+@flow(name="backfill", validate_parameters=False)
+def backfill(first: str, last: str, raw: str | None = None, warehouse: str | None = None,
+             out: str | None = None, lang: str = "zh", config: str | None = None) -> list[jobs.RunResult]:
+    """Every month from `first` to `last` (YYYY-MM), oldest first, as the data stands now."""
+    return [
+        kpi_run(month=m, raw=raw, warehouse=warehouse, out=out, lang=lang, config=config, wait_seconds=600)
+        for m in months_between(first, last)
+    ]

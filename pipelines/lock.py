@@ -1,0 +1,57 @@
+"""One writer at a time: a lock beside the warehouse file.
+
+DuckDB allows one read-write process per file; a second one fails with a cryptic
+IO error. This lock makes the second run wait (up to a limit) or stop with a clear
+message naming the run that holds it. The operating system releases the lock when
+its process ends, however it ends (kill -9 included), so it never goes stale.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import fcntl
+import os
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+
+class WarehouseBusy(Exception):
+    """Another run is writing to this warehouse."""
+
+
+def lock_path(warehouse: Path) -> Path:
+    return warehouse.with_name(warehouse.name + ".lock")
+
+
+@contextmanager
+def writer_lock(warehouse: Path, wait_seconds: float = 0, poll_seconds: float = 0.5) -> Iterator[None]:
+    """Hold the warehouse's writer lock for the block; wait up to `wait_seconds` for it."""
+    path = lock_path(warehouse)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a+", encoding="utf-8") as handle:
+        deadline = time.monotonic() + wait_seconds
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    handle.seek(0)
+                    holder = handle.read().strip() or "另一个进程"
+                    raise WarehouseBusy(
+                        f"数据仓库 {warehouse} 正被另一个运行写入（{holder}）；请等它结束后再试，"
+                        "或用 --wait 秒数 排队等待"
+                    ) from None
+                time.sleep(poll_seconds)
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"进程 {os.getpid()}，开始于 {dt.datetime.now():%Y-%m-%d %H:%M:%S}")
+        handle.flush()
+        try:
+            yield
+        finally:
+            handle.seek(0)
+            handle.truncate()
+            fcntl.flock(handle, fcntl.LOCK_UN)
