@@ -46,7 +46,7 @@ def test_xlsx_first_sheet_with_title_row_and_sheet_row_numbers(raw, tmp_path):
     sheet.write_row(2, 0, ["T1", "S1"])
     sheet.write_datetime(2, 2, dt.datetime(2026, 10, 5, 14, 30), when)
     sheet.write_row(2, 3, ["水电维修", "是"])
-    sheet.write_row(3, 0, ["T2", "S1", 46300.75, "门窗维修", "否"])  # Excel serial date
+    sheet.write_row(3, 0, ["T2", "S1", 46300.75, "门窗维修\n(阳台)", "否"])  # Excel serial; a line break in a cell
     sheet.write_row(4, 0, ["T3", "S1", "not a time", "门窗维修", "否"])
     book.add_worksheet("other").write(0, 0, "ignored")
     book.close()
@@ -60,6 +60,7 @@ def test_xlsx_first_sheet_with_title_row_and_sheet_row_numbers(raw, tmp_path):
         ("T1", dt.datetime(2026, 10, 5, 14, 30), 3),
         ("T2", dt.datetime(2026, 10, 5, 18, 0), 4),
     ]
+    # the line break inside T2's cell does not push T3 down: sheet rows are rows
     assert raw.rows("select source_line, \"column\", value from quarantine") == [
         (5, "reported_at", "not a time")
     ]
