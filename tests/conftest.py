@@ -5,12 +5,17 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import pytest
+# before Prefect is imported: no telemetry offline, and no INFO lines written at interpreter
+# exit (the temporary server's goodbye) after pytest has closed the captured streams
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 
-from pipelines import warehouse
-from pipelines.ingest import ingest
-from pipelines.ingest.headers import HeaderMatcher
-from schemas.declarations import datasets
+import pytest  # noqa: E402
+
+from pipelines import warehouse  # noqa: E402
+from pipelines.ingest import ingest  # noqa: E402
+from pipelines.ingest.headers import HeaderMatcher  # noqa: E402
+from schemas.declarations import datasets  # noqa: E402
 
 SITES_CSV = "项目编号,项目名称,项目类型,案场电话\nS1,一号院,住宅,\nS2,二号楼,写字楼,\nS3,三号案场,案场,021-61234567\n"
 
