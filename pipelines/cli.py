@@ -38,7 +38,7 @@ app = typer.Typer(
     rich_markup_mode="rich",
 )
 console = Console()
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)  # a reason stays on one line in a log
 
 ConfigOpt = Annotated[
     Path | None, typer.Option("--config", help="配置文件 kpi.toml（表头映射、口径）。Your config file.")
