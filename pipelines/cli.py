@@ -5,6 +5,7 @@ it holds no logic of its own.
     kpi ingest               load every new export into the warehouse
     kpi metrics              compute and print a month's KPIs against target
     kpi run                  the monthly job: ingest, compute, write OUT/YYYY-MM/
+    kpi report               write a month's report again from its latest run
 """
 
 from __future__ import annotations
@@ -220,6 +221,41 @@ def run_command(
             err.print(f"[yellow]数据可能过时[/yellow] {f.title}（{f.dataset}）：{age}")
     console.print(f"{month}：{result.metric_rows} 行指标（as-of {when:%Y-%m-%d %H:%M}，运行 {result.run_id}）")
     for path in result.outputs:
+        console.print(f"  → {path}")
+
+
+@app.command("report")
+def report_command(
+    month: Annotated[str, typer.Option("--month", help="考核月 YYYY-MM。 The month.")],
+    run: Annotated[str | None, typer.Option("--run", help="运行编号（默认：该月最近一次运行）。")] = None,
+    lang: LangOpt = "zh",
+    config: ConfigOpt = None,
+    warehouse_file: WarehouseOpt = None,
+    out: OutOpt = None,
+):
+    """Write the month's report.html, report.pdf and evidence.xlsx again, from a run already made.
+
+    Reads the warehouse only (another run may be writing meanwhile? then wait for it).
+
+    Example:  kpi report --month 2026-10 --lang en
+    """
+    from pipelines.report import latest_run, render_report
+
+    settings = _settings(config, warehouse=warehouse_file, out=out)
+    if not settings.warehouse.exists():
+        err.print(f"[red]找不到数据仓库[/red] {settings.warehouse}（先运行 kpi run）")
+        raise typer.Exit(2)
+    with _one_line_failures():
+        conn = duckdb.connect(str(settings.warehouse), read_only=True)
+        try:
+            run_id = run or latest_run(conn, month)
+            if run_id is None:
+                err.print(f"[red]没有 {month} 的指标[/red]：先运行 kpi run --month {month}")
+                raise typer.Exit(1)
+            paths = render_report(conn, run_id, month, settings.out_dir / month, lang=lang, company=settings.company)
+        finally:
+            conn.close()
+    for path in paths:
         console.print(f"  → {path}")
 
 

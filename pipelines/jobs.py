@@ -21,7 +21,10 @@ import duckdb
 from pipelines import metrics, warehouse
 from pipelines.ingest import FileReport, ingest
 from pipelines.ingest.headers import HeaderMatcher
+from pipelines.freshness import Freshness
+from pipelines.freshness import check as check_freshness
 from pipelines.lock import writer_lock
+from pipelines.report import render_report
 from pipelines.settings import Settings
 from schemas.declarations import datasets
 
@@ -40,15 +43,6 @@ class RunResult:
     freshness: list[Freshness] = field(default_factory=list)
 
 
-@dataclass(frozen=True)
-class Freshness:
-    dataset: str
-    title: str
-    newest: dt.datetime | None  # None: no records at all
-    days_old: float | None
-    stale: bool
-
-
 def now_local(settings: Settings) -> dt.datetime:
     """As-of defaults to now, in the handbooks' time zone, without a zone (as stored)."""
     return dt.datetime.now(ZoneInfo(settings.rules["timezone"])).replace(tzinfo=None, microsecond=0)
@@ -65,19 +59,8 @@ def parse_as_of(text: str | None, settings: Settings) -> dt.datetime:
 
 
 def freshness(conn: duckdb.DuckDBPyConnection, settings: Settings, as_of: dt.datetime) -> list[Freshness]:
-    """How old each dataset's newest record is at as-of: exports that stopped arriving show here."""
-    limits = settings.rules["freshness"]
-    found = []
-    for ds in datasets().values():
-        if ds.event_time is None:
-            continue
-        newest = conn.execute(
-            f'select max("{ds.event_time}")::timestamp from {ds.name} where "{ds.event_time}" <= ?', [as_of]
-        ).fetchall()[0][0]
-        days = None if newest is None else (as_of - newest).total_seconds() / 86400
-        limit = limits.get(ds.name, limits["stale_after_days"])
-        found.append(Freshness(ds.name, ds.title, newest, days, newest is None or days > limit))
-    return found
+    """The dated datasets' freshness at as-of: exports that stopped arriving show here."""
+    return [f for f in check_freshness(conn, settings.rules, as_of) if f.stale_after_days is not None]
 
 
 @contextmanager
@@ -146,6 +129,7 @@ def compute_month(conn, settings: Settings, run_id: str, month: str, as_of: dt.d
 
 
 def write_outputs(conn, settings: Settings, run_id: str, month: str, lang: str = "zh") -> list[Path]:
-    """OUT/YYYY-MM/: metrics.json, each file written whole or not at all."""
+    """OUT/YYYY-MM/: metrics.json, report.html, report.pdf, evidence.xlsx; each written whole or not at all."""
     out = settings.out_dir / month
-    return [export_metrics_json(conn, run_id, out / "metrics.json")]
+    metrics_json = export_metrics_json(conn, run_id, out / "metrics.json")
+    return [metrics_json, *render_report(conn, run_id, month, out, lang=lang, company=settings.company)]

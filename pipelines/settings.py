@@ -27,6 +27,7 @@ class Settings:
     out_dir: Path
     headers: dict[str, dict[str, str]] = field(default_factory=dict)
     rules: dict[str, Any] = field(default_factory=dict)  # contract §2 interpretations
+    company: str | None = None  # the name in the report's title and page header
     sources: tuple[str, ...] = ()  # the config files merged, for the run record
 
     def record(self) -> dict[str, Any]:
@@ -37,6 +38,7 @@ class Settings:
             "out_dir": str(self.out_dir),
             "headers": self.headers,
             "rules": self.rules,
+            "company": self.company,
             "config_files": list(self.sources),
         }
 
@@ -90,5 +92,6 @@ def load_settings(config: Path | None = None, **flags: Any) -> Settings:
         out_dir=Path(paths["out"]),
         headers=_check_headers(merged.get("headers", {}), " / ".join(sources)),
         rules=merged["rules"],
+        company=merged.get("report", {}).get("company") or None,
         sources=tuple(sources),
     )

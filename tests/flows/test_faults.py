@@ -338,7 +338,9 @@ def test_an_output_write_failing_once_with_eio_is_retried_and_the_run_completes(
     result = flows.kpi_run(month="2026-10", as_of="2026-11-05T06:00", raw=str(raw.root),
                            warehouse=str(raw.db_path), out=str(out))
     assert calls == ["2026-10", "2026-10"]  # failed once, retried once
-    assert result.outputs == [out / "2026-10" / "metrics.json"]
+    month_dir = out / "2026-10"
+    assert result.outputs == [month_dir / "metrics.json", month_dir / "report.html", month_dir / "report.pdf",
+                              month_dir / "evidence.xlsx"]
     rows = json.loads((out / "2026-10" / "metrics.json").read_text(encoding="utf-8"))
     assert _row(rows, "call.answer_3_rings_rate", "S1", "2026-10")["value"] == 0.5
     assert [r[2] for r in runs(raw)] == ["completed"]
@@ -581,8 +583,9 @@ def test_a_backfill_of_three_months_writes_three_outputs(raw, tmp_path, prefect_
     out = tmp_path / "out"
     results = flows.backfill("2026-09", "2026-11", raw=str(raw.root), warehouse=str(raw.db_path), out=str(out))
     assert [r.month for r in results] == ["2026-09", "2026-10", "2026-11"]
+    outputs = ["evidence.xlsx", "metrics.json", "report.html", "report.pdf"]
     assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()) == [
-        "2026-09/metrics.json", "2026-10/metrics.json", "2026-11/metrics.json"]
+        f"{m}/{name}" for m in ("2026-09", "2026-10", "2026-11") for name in outputs]
     expected = {"2026-09": (1, 1, 1, True), "2026-10": (1, 2, 0.5, False), "2026-11": (0, 2, 0, False)}
     for month, (num, den, value, meets) in expected.items():
         rows = json.loads((out / month / "metrics.json").read_text(encoding="utf-8"))

@@ -1,0 +1,68 @@
+"""The monthly report stage (contract §3): report.html, report.pdf and evidence.xlsx of a run.
+
+    from pipelines.report import render_report
+    paths = render_report(conn, run_id, "2026-10", out / "2026-10")          # Chinese
+    paths = render_report(conn, run_id, "2026-10", out / "2026-10", lang="en")
+
+Everything is read from the warehouse tables the metrics stage wrote (metrics, evidence,
+pareto, files, quarantine, runs); no rate is recomputed. Each file is written beside its
+target and renamed into place, so a reader never sees half a report.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from pathlib import Path
+
+import duckdb
+
+from pipelines.report import context, evidence_xlsx, html, pdf
+from pipelines.report.data import latest_run
+
+__all__ = ["latest_run", "render_report", "render_html"]
+
+log = logging.getLogger(__name__)
+
+
+def render_html(conn: duckdb.DuckDBPyConnection, run_id: str, month: str, lang: str = "zh",
+                company: str | None = None) -> str:
+    """The report page as a string (what report.html holds and report.pdf prints)."""
+    return html.render(context.build(conn, run_id, month, lang, company))
+
+
+def render_report(conn: duckdb.DuckDBPyConnection, run_id: str, month: str, out_dir: Path, lang: str = "zh",
+                  company: str | None = None) -> list[Path]:
+    """Write out_dir/report.html, report.pdf and evidence.xlsx for one run's month; return their paths.
+
+    `conn` may be the run's own read-write connection: everything here only reads.
+    `company` names the company in the title and page header (none: a generic title)."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    timings = {}
+    started = time.perf_counter()
+    ctx = context.build(conn, run_id, month, lang, company)
+    page = html.render(ctx)
+    timings["html"] = time.perf_counter() - started
+    html_path = _atomically(out_dir / "report.html", lambda p: p.write_text(page, encoding="utf-8"))
+    mark = time.perf_counter()
+    pdf_path = _atomically(out_dir / "report.pdf", lambda p: pdf.write_pdf(page, p))
+    timings["pdf"] = time.perf_counter() - mark
+    mark = time.perf_counter()
+    as_of = conn.execute("select max(as_of) from metrics where run_id = ?", [run_id]).fetchall()[0][0]
+    xlsx_path = _atomically(out_dir / "evidence.xlsx",
+                            lambda p: evidence_xlsx.write_evidence(conn, run_id, month, p, lang, as_of))
+    timings["xlsx"] = time.perf_counter() - mark
+    log.info("report %s %s: %s", month, run_id, ", ".join(f"{k} {v:.1f} s" for k, v in timings.items()))
+    return [html_path, pdf_path, xlsx_path]
+
+
+def _atomically(path: Path, write) -> Path:
+    """Write to a hidden sibling, then rename over the target."""
+    partial = path.with_name(f".{path.stem}.partial{path.suffix}")
+    try:
+        write(partial)
+        partial.replace(path)
+    finally:
+        partial.unlink(missing_ok=True)
+    return path

@@ -1,0 +1,103 @@
+"""Everything the template needs for one run and language, gathered in one place."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from functools import cache
+from pathlib import Path
+
+import duckdb
+import yaml
+
+from pipelines.metrics.catalogue import definition
+from pipelines.report import data, quality, sections, sections_more
+from pipelines.report import formatting as fmt
+from schemas.declarations import datasets
+
+TEMPLATES = Path(__file__).resolve().parents[2] / "reports" / "templates"
+LANGUAGES = ("zh", "en")
+
+
+@cache
+def labels(lang: str) -> dict:
+    if lang not in LANGUAGES:
+        raise ValueError(f"报告语言只支持 {'/'.join(LANGUAGES)}，收到 {lang!r}")
+    return yaml.safe_load((TEMPLATES / f"labels.{lang}.yaml").read_text(encoding="utf-8"))
+
+
+def build(conn: duckdb.DuckDBPyConnection, run_id: str, month: str, lang: str = "zh",
+          company: str | None = None) -> dict:
+    words = labels(lang)
+    run = data.load_run(conn, run_id, month)
+    if not run.rows:
+        raise LookupError(f"运行 {run_id} 没有 {month} 的指标行：先运行 kpi run / kpi metrics")
+    prev_id = data.latest_run(conn, data.previous_month(month))
+    previous = data.load_run(conn, prev_id, data.previous_month(month)) if prev_id else None
+    sites = data.sites(conn)
+    headline = sections.headline(run, previous, data.trend(conn, run), lang, words)
+    scored = [r for r in headline if r["target"]]
+    files = quality.files(conn)
+    reasons, quarantined = quality.top_reasons(conn)
+    title = words["title_company"].format(company=company) if company else words["title"]
+    return {
+        "lang": lang,
+        "L": words,
+        "title": title,
+        "company": company or "",
+        "month": month,
+        "month_label": fmt.month_label(month, lang),
+        "run": {"id": run.run_id, "as_of": fmt.timestamp(run.as_of), "started": fmt.timestamp(run.started_at),
+                "status": run.status or "", "config_files": quality.config_files(run.settings)},
+        "generated": fmt.timestamp(dt.datetime.now().replace(microsecond=0)),
+        "previous_run": prev_id,
+        "headline": headline,
+        "summary": {"total": len(scored), "met": sum(r["status"]["cls"] == "met" for r in scored),
+                    "missed": sum(r["status"]["cls"] == "miss" for r in scored),
+                    "nodata": sum(r["status"]["cls"] == "nodata" for r in scored)},
+        "sites": sections.site_overview(run, sites, lang, words),
+        "limit": sections.MAIN_SITE_ROWS,
+        "pareto": sections_more.pareto(data.pareto(conn, run_id), sites, words),
+        "weekly": sections.weekly_callbacks(run, sites, lang, words),
+        "surveys": sections_more.surveys(run, sites, lang, words),
+        "sales": sections_more.sales_league(run, sites, data.exemptions(conn, month), words),
+        "freshness": quality.freshness(conn, month, run.as_of, run.rules),
+        "reasons": reasons,
+        "quarantined": quarantined,
+        "files": files,
+        "rules": rules_view(run.rules, lang, words),
+    }
+
+
+def rules_view(rules: dict, lang: str, words: dict) -> dict:
+    """The rules in effect as tables: targets by metric, survey targets by kind, the rest by name."""
+    targets = []
+    for metric, value in (rules.get("targets") or {}).items():
+        try:
+            entry = definition(metric if not metric.endswith("dimension_satisfaction") else metric + ".x")
+            name, clause = (entry.en if lang == "en" else entry.zh), entry.clause
+        except KeyError:
+            name, clause = metric, ""
+        targets.append({"name": name, "metric": metric, "target": fmt.target(float(value), "rate"),
+                        "clause": clause})
+    kinds = [{"kind": words["survey_kinds"].get(k, k), "issue": fmt.target(float(v["issue"]), "rate"),
+              "return": fmt.target(float(v["return"]), "rate")}
+             for k, v in (rules.get("survey_targets") or {}).items()]
+    other = []
+    for section, values in rules.items():
+        if section in ("targets", "survey_targets"):
+            continue
+        items = values.items() if isinstance(values, dict) else [(None, values)]
+        for key, value in items:
+            name = section if key is None else f"{section}.{key}"
+            label = words["rule_names"].get(name)
+            if label is None and section == "freshness" and key in datasets():
+                label = words["rule_freshness"].format(dataset=datasets()[key].title)
+            other.append({"name": label or name, "key": name, "value": _rule_value(value)})
+    return {"targets": targets, "survey_kinds": kinds, "other": other}
+
+
+def _rule_value(value) -> str:
+    if isinstance(value, (list, dict)):
+        return json.dumps(value, ensure_ascii=False).replace('"', "")
+    return str(value)

@@ -1,0 +1,183 @@
+"""What the report shows, read from the warehouse tables the metrics stage wrote.
+
+The report never recomputes a rate: values, numerators, denominators, targets and
+meets_target come from `metrics` (and `pareto`) as stored for the run. Everything here
+is a read; the connection may be the run's own read-write one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass, field
+
+import duckdb
+
+from pipelines import periods as params
+from pipelines.periods import month_before as previous_month  # noqa: F401  (used by context)
+
+
+@dataclass(frozen=True)
+class MetricRow:
+    metric: str
+    site_id: str | None
+    period: str
+    value: float | None
+    numerator: float | None
+    denominator: float | None
+    target: float | None
+    meets_target: bool | None
+    unit: str
+    pending: int
+    flags: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Site:
+    site_id: str
+    name: str
+    type: str
+    region: str | None
+
+
+@dataclass(frozen=True)
+class ParetoRow:
+    category: str
+    rank: int
+    complaints: int
+    total: int
+    share: float
+    cumulative_share: float
+    is_vital_few: bool
+
+
+@dataclass
+class RunData:
+    """One run's rows, indexed the ways the report looks them up."""
+
+    run_id: str
+    month: str
+    as_of: dt.datetime | None
+    started_at: dt.datetime | None
+    status: str | None
+    settings: dict
+    rows: dict[tuple[str, str | None, str], MetricRow] = field(default_factory=dict)
+    _by_site: dict | None = field(default=None, repr=False)
+
+    def get(self, metric: str, site_id: str | None = None, period: str | None = None) -> MetricRow | None:
+        return self.rows.get((metric, site_id, period or self.month))
+
+    def metrics(self) -> set[str]:
+        return {key[0] for key in self.rows}
+
+    def site_rows(self, site_id: str | None) -> list[MetricRow]:
+        """Every row of one site (indexed once: a 1,000-site run has ~30k rows)."""
+        if self._by_site is None:
+            self._by_site = {}
+            for r in self.rows.values():
+                self._by_site.setdefault(r.site_id, []).append(r)
+        return self._by_site.get(site_id, [])
+
+    @property
+    def rules(self) -> dict:
+        return self.settings.get("rules") or {}
+
+
+def _nan_to_none(value):
+    return None if isinstance(value, float) and value != value else value
+
+
+def load_run(conn: duckdb.DuckDBPyConnection, run_id: str, month: str) -> RunData:
+    """The run's record (settings, as-of) and every metric row it wrote for the month."""
+    found = conn.execute(
+        "select as_of, started_at, status, settings from runs where run_id = ?", [run_id]
+    ).fetchall()
+    as_of, started_at, status, settings = found[0] if found else (None, None, None, None)
+    data = RunData(run_id, month, as_of, started_at, status, json.loads(settings) if settings else {})
+    result = conn.execute(
+        """select metric, site_id, period, value, numerator, denominator, target, meets_target, unit,
+                  coalesce(pending, 0), coalesce(flags, []), as_of
+           from metrics where run_id = ? and month = ?""",
+        [run_id, month],
+    ).fetchall()
+    for row in result:
+        metric_row = MetricRow(*(_nan_to_none(v) for v in row[:9]), row[9], tuple(row[10]))
+        data.rows[(metric_row.metric, metric_row.site_id, metric_row.period)] = metric_row
+        data.as_of = data.as_of or row[11]
+    return data
+
+
+def latest_run(conn: duckdb.DuckDBPyConnection, month: str) -> str | None:
+    """The run whose metrics stand for a month: the latest started one that did not fail or get cut short."""
+    found = conn.execute(
+        """select m.run_id from (select distinct run_id from metrics where month = ?) m
+           left join runs r using (run_id)
+           where coalesce(r.status, '') not in ('failed', 'interrupted')
+           order by r.started_at desc nulls last, m.run_id desc limit 1""",
+        [month],
+    ).fetchall()
+    return found[0][0] if found else None
+
+
+def trend(conn: duckdb.DuckDBPyConnection, run: RunData, months: int = 12) -> dict[str, list]:
+    """Company-wide monthly values of the last `months` months, by metric: [(month, value)].
+
+    Each earlier month is read from its latest run; the report's month from the run itself."""
+    first = params.add_months(params.month_start(run.month), -(months - 1)).strftime("%Y-%m")
+    rows = conn.execute(
+        """with runs_by_month as (
+               select m.month, m.run_id, max(r.started_at) as started_at
+               from metrics m left join runs r using (run_id)
+               where m.month >= ? and m.month < ? and coalesce(r.status, '') not in ('failed', 'interrupted')
+               group by m.month, m.run_id),
+           chosen as (
+               select month, arg_max(run_id, coalesce(started_at, timestamp '1970-01-01')) as run_id
+               from runs_by_month group by month
+               union all select ?, ?)
+           select m.metric, m.month, m.value from metrics m join chosen c using (month, run_id)
+           where m.site_id is null and m.period = m.month
+           order by m.metric, m.month""",
+        [first, run.month, run.month, run.run_id],
+    ).fetchall()
+    series: dict[str, list] = {}
+    for metric, month, value in rows:
+        series.setdefault(metric, []).append((month, _nan_to_none(value)))
+    return series
+
+
+def sites(conn: duckdb.DuckDBPyConnection) -> list[Site]:
+    rows = conn.execute(
+        "select site_id, coalesce(site_name, site_id), site_type, region from sites order by site_id"
+    ).fetchall()
+    return [Site(*row) for row in rows]
+
+
+def pareto(conn: duckdb.DuckDBPyConnection, run_id: str) -> dict[str | None, list[ParetoRow]]:
+    """The run's Pareto rows by site (None = company), largest category first."""
+    rows = conn.execute(
+        """select site_id, category, rank, complaints, total, share, cumulative_share, is_vital_few
+           from pareto where run_id = ? order by site_id nulls first, rank, category""",
+        [run_id],
+    ).fetchall()
+    by_site: dict[str | None, list[ParetoRow]] = {}
+    for site_id, *rest in rows:
+        by_site.setdefault(site_id, []).append(ParetoRow(*rest))
+    return by_site
+
+
+def exemptions(conn: duckdb.DuckDBPyConnection, month: str) -> dict[str, str]:
+    """Sales sites not assessed this month (an `exemptions` row), with the reason given."""
+    rows = conn.execute(
+        """select e.site_id, string_agg(distinct e.reason, '；') from exemptions e
+           join sites s using (site_id) where e.month = ? and s.site_type = 'sales'
+           group by e.site_id order by e.site_id""",
+        [month],
+    ).fetchall()
+    return dict(rows)
+
+
+def week_days(week: str) -> tuple[dt.date, dt.date]:
+    """Monday and Sunday of an ISO week `YYYY-Www` (for labels only)."""
+    year, number = week.split("-W")
+    monday = dt.date.fromisocalendar(int(year), int(number), 1)
+    return monday, monday + dt.timedelta(days=6)

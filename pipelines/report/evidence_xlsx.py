@@ -1,0 +1,173 @@
+"""evidence.xlsx: the records behind every missed target, and the quarantine.
+
+One sheet per metric family with a missed target (company-wide or any site), listing the
+`evidence` rows that made it miss or are still pending, each with its source file and
+line. Rows stream from DuckDB into xlsxwriter's constant_memory mode, so a million rows
+cost no more memory than ten. A sheet stops at Excel's row limit and says so in its note.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+
+import duckdb
+import xlsxwriter
+
+from pipelines.metrics.catalogue import catalogue, definition
+from pipelines.report.context import labels
+
+EXCEL_ROWS = 1_048_576
+HEAD_ROWS = 2  # a note line, then the column headers
+CHUNK = 20_000
+# Quarantined values of these columns are personal data: the sheet points at file and line instead.
+PERSONAL = {"phone", "name", "complainant", "visitor", "card_no", "birth_date", "address", "postcode",
+            "household_income", "agent", "handled_by"}
+# Points without a target: a record that cost points is still "behind" the score.
+DEDUCTIONS = {"sales.accuracy_score"}
+
+
+EVIDENCE_SQL = """
+    from evidence e
+    left join sites s on s.site_id = e.site_id
+    left join metrics m on m.run_id = e.run_id and m.metric = e.metric and m.site_id is not distinct from e.site_id
+        and m.period = e.period
+    left join metrics c on c.run_id = e.run_id and c.metric = e.metric and c.site_id is null and c.period = e.period
+    where e.run_id = $run_id and e.outcome in ('miss', 'pending')
+      and (e.metric = $family or starts_with(e.metric, $prefix))
+      and ($deduction or m.meets_target = false or c.meets_target = false)
+"""
+
+
+def missed_families(conn: duckdb.DuckDBPyConnection, run_id: str) -> list[str]:
+    """Families (catalogue ids) with a missed target in the run, plus scores that lost points, in catalogue order."""
+    missed = {definition(m).id for (m,) in conn.execute(
+        "select distinct metric from metrics where run_id = ? and meets_target = false", [run_id]).fetchall()}
+    lost = {m for (m,) in conn.execute(
+        "select distinct metric from evidence where run_id = ? and outcome = 'miss'", [run_id]).fetchall()}
+    missed |= DEDUCTIONS & lost
+    return [e.id for e in catalogue() if e.id in missed]
+
+
+def sheet_name(name: str, taken: set[str]) -> str:
+    """Excel's rules: at most 31 characters, none of []:*?/\\, unique regardless of case."""
+    base = re.sub(r"[\[\]:*?/\\]", "_", name)[:31] or "sheet"
+    candidate, n = base, 2
+    while candidate.lower() in taken:
+        suffix = f" ({n})"
+        candidate, n = base[: 31 - len(suffix)] + suffix, n + 1
+    taken.add(candidate.lower())
+    return candidate
+
+
+def write_evidence(conn: duckdb.DuckDBPyConnection, run_id: str, month: str, path: Path, lang: str = "zh",
+                   as_of: dt.datetime | None = None) -> Path:
+    words = labels(lang)["xlsx"]
+    book = xlsxwriter.Workbook(str(path), {"constant_memory": True, "strings_to_numbers": False,
+                                           "strings_to_formulas": False, "strings_to_urls": False})
+    styles = {
+        "head": book.add_format({"bold": True, "bg_color": "#E8EDF3", "bottom": 1}),
+        "note": book.add_format({"italic": True, "font_color": "#555555"}),
+        "warn": book.add_format({"bold": True, "font_color": "#B42318"}),
+        "miss": book.add_format({"font_color": "#B42318"}),
+        "title": book.add_format({"bold": True, "font_size": 13}),
+    }
+    taken: set[str] = set()
+    readme = book.add_worksheet(sheet_name(words["readme"], taken))  # first tab; filled in last
+    summary = []
+    for family in missed_families(conn, run_id):
+        entry = definition(family)
+        name = entry.en if lang == "en" else entry.zh
+        sheet = book.add_worksheet(sheet_name(name, taken))
+        total, shown = _write_family(conn, sheet, run_id, entry, name, words, styles)
+        summary.append((sheet.get_name(), f"{name} ({family})", total, shown))
+    sheet = book.add_worksheet(sheet_name(words["quarantine"], taken))
+    total, shown = _write_quarantine(conn, sheet, words, styles)
+    summary.append((sheet.get_name(), words["quarantine"], total, shown))
+    _write_readme(readme, run_id, month, as_of, summary, words, styles)
+    book.close()
+    return path
+
+
+def _write_family(conn, sheet, run_id: str, entry, name: str, words: dict, styles: dict) -> tuple[int, int]:
+    """The family's evidence rows, shaped in SQL so each reaches xlsxwriter as one finished row
+    (at group scale a sheet has up to a million rows: Python does as little per row as it can)."""
+    args = {"run_id": run_id, "family": entry.id, "prefix": entry.prefix if entry.is_template else entry.id,
+            "deduction": entry.id in DEDUCTIONS}
+    total, dataset = conn.execute(f"select count(*), any_value(e.dataset) {EVIDENCE_SQL}", args).fetchall()[0]
+    args |= {"miss": words["miss"], "pending": words["pending"], "yes": words["yes"], "no": words["no"]}
+    cursor = conn.execute(
+        f"""select e.site_id, s.site_name, e.metric, e.period,
+                   case e.outcome when 'miss' then $miss when 'pending' then $pending else e.outcome end,
+                   e.record_id, e.source_file, e.source_line, e.detail,
+                   case m.meets_target when true then $yes when false then $no end,
+                   -- only a grouped record (a complaint of several rows) has more to say than file:line
+                   nullif(e.source_rows, e.source_file || ':' || e.source_line)
+            {EVIDENCE_SQL} order by e.site_id, e.period, e.metric, e.outcome, e.source_file, e.source_line""",
+        args,
+    )
+    widths = [9, 14, 26, 10, 8, 18, 34, 7, 40, 10, 30]
+    note = words["note"].format(name=name, dataset=dataset or "", total=total)
+    shown = _stream(sheet, cursor, total, note, words["cols"], widths, words, styles)
+    sheet.conditional_format(HEAD_ROWS, 4, HEAD_ROWS + max(shown, 1) - 1, 4, {
+        "type": "cell", "criteria": "==", "value": f'"{words["miss"]}"', "format": styles["miss"]})
+    return total, shown
+
+
+def _write_quarantine(conn, sheet, words: dict, styles: dict) -> tuple[int, int]:
+    total = conn.execute("select count(*) from quarantine").fetchall()[0][0]
+    cursor = conn.execute(
+        """select dataset, source_file, source_line, "column",
+                  case when "column" in (select unnest($personal)) and coalesce(value, '') <> '' then $masked
+                       else value end,
+                  reason, ingest_run_id
+           from quarantine order by dataset, source_file, source_line, "column" nulls first""",
+        {"personal": sorted(PERSONAL), "masked": words["masked"]},
+    )
+    widths = [16, 36, 7, 16, 18, 60, 24]
+    shown = _stream(sheet, cursor, total, words["q_note"].format(total=total), words["q_cols"], widths, words,
+                    styles)
+    return total, shown
+
+
+def _stream(sheet, cursor, total: int, note: str, columns: list[str], widths: list[int], words: dict,
+            styles: dict) -> int:
+    """Note row, header row, then the cursor's rows in order (constant_memory needs row order)."""
+    cap = EXCEL_ROWS - HEAD_ROWS
+    for i, width in enumerate(widths):
+        sheet.set_column(i, i, width)
+    if total > cap:
+        note += words["sep"] + words["capped"].format(shown=cap, total=total)
+    sheet.write_string(0, 0, note, styles["warn"] if total > cap else styles["note"])
+    sheet.write_row(1, 0, columns, styles["head"])
+    sheet.freeze_panes(HEAD_ROWS, 0)
+    row_no, write_row = HEAD_ROWS, sheet.write_row
+    while row_no < EXCEL_ROWS:
+        chunk = cursor.fetchmany(min(CHUNK, EXCEL_ROWS - row_no))
+        if not chunk:
+            break
+        for row in chunk:
+            write_row(row_no, 0, row)  # None cells are left empty
+            row_no += 1
+    if row_no > HEAD_ROWS:
+        sheet.autofilter(1, 0, row_no - 1, len(columns) - 1)
+    return row_no - HEAD_ROWS
+
+
+def _write_readme(sheet, run_id: str, month: str, as_of, summary: list, words: dict, styles: dict) -> None:
+    """Written last but first in the book: the run, then one line per sheet with its row count."""
+    sheet.set_column(0, 0, 22)
+    sheet.set_column(1, 1, 48)
+    sheet.set_column(2, 3, 12)
+    sheet.write_string(0, 0, words["title"], styles["title"])
+    sheet.write_row(2, 0, [words["run"], run_id])
+    sheet.write_row(3, 0, [words["month"], month])
+    sheet.write_row(4, 0, [words["as_of"], as_of.strftime("%Y-%m-%d %H:%M") if as_of else ""])
+    sheet.write_row(6, 0, [words["sheet"], words["family"], words["rows"]], styles["head"])
+    for i, (name, family, total, shown) in enumerate(summary, start=7):
+        sheet.write_row(i, 0, [name, family, total])
+        if shown < total:
+            sheet.write_string(i, 3, words["capped"].format(shown=shown, total=total), styles["warn"])
+    if len(summary) == 1:
+        sheet.write_string(len(summary) + 8, 0, words["none"], styles["note"])

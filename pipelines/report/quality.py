@@ -1,0 +1,72 @@
+"""Data quality and lineage as the warehouse records them: files, quarantine, freshness.
+
+No personal data leaves here: quarantine is summarised by reason (never by value or record),
+and files by their name, hash and row counts.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import tomllib
+from dataclasses import dataclass
+from functools import cache
+
+import duckdb
+
+from pipelines import periods
+from pipelines.freshness import Freshness, check
+from pipelines.settings import DEFAULTS
+from schemas.declarations import LOAD_ORDER
+
+@dataclass(frozen=True)
+class FileRow:
+    dataset: str
+    source_file: str
+    file_hash: str
+    rows_read: int | None
+    rows_loaded: int | None
+    rows_quarantined: int | None
+    rows_replaced: int | None
+    status: str
+    message: str | None
+    ingested_at: dt.datetime | None
+
+
+def files(conn: duckdb.DuckDBPyConnection) -> list[FileRow]:
+    order = {name: i for i, name in enumerate(LOAD_ORDER)}
+    rows = conn.execute(
+        """select dataset, source_file, file_hash, rows_read, rows_loaded, rows_quarantined, rows_replaced,
+                  status, message, ingested_at from files order by source_file, ingested_at"""
+    ).fetchall()
+    return sorted((FileRow(*r) for r in rows), key=lambda f: (order.get(f.dataset, 99), f.source_file))
+
+
+def top_reasons(conn: duckdb.DuckDBPyConnection, limit: int = 12) -> tuple[list[tuple[str, str, int]], int]:
+    """The commonest quarantine reasons, (dataset, reason, rows), and the total rows quarantined.
+
+    Line numbers inside a reason ("与第 910 行相同") are folded, so one cause counts once."""
+    rows = conn.execute(
+        """select dataset, regexp_replace(reason, '第 ?[0-9]+ ?行', '第 … 行', 'g') as why, count(*) as n
+           from quarantine group by all order by n desc, dataset, why limit ?""",
+        [limit],
+    ).fetchall()
+    total = conn.execute("select count(*) from quarantine").fetchall()[0][0]
+    return rows, total
+
+
+def freshness(conn: duckdb.DuckDBPyConnection, month: str, as_of: dt.datetime | None, rules: dict) -> list[Freshness]:
+    """Per dataset: rows held, newest record, records in the month, and a verdict (pipelines.freshness).
+
+    A run recorded before the freshness rule existed is judged by today's defaults."""
+    rules = rules if "freshness" in rules else {**rules, "freshness": _default_freshness()}
+    as_of = as_of or dt.datetime.combine(periods.add_months(periods.month_start(month), 1), dt.time())
+    return check(conn, rules, as_of, month)
+
+
+@cache
+def _default_freshness() -> dict:
+    return tomllib.loads(DEFAULTS.read_text(encoding="utf-8"))["rules"]["freshness"]
+
+
+def config_files(settings: dict) -> list[str]:
+    return list(settings.get("config_files") or [])

@@ -1,0 +1,167 @@
+"""The report's sections as plain data for the template: headline KPIs, per-site tables,
+the weekly repair callbacks. Surveys, 案场 and Pareto are in sections_more.py.
+
+Every number shown is a `metrics` row of the run, formatted; nothing is recomputed.
+"""
+
+from __future__ import annotations
+
+from pipelines.metrics.catalogue import catalogue, definition
+from pipelines.periods import add_months, iso_weeks, month_start
+from pipelines.report import charts
+from pipelines.report import formatting as fmt
+from pipelines.report.data import MetricRow, RunData, Site, week_days
+
+# The per-site overview, grouped as the handbooks group them; a site shows "—" where a
+# metric does not apply to it (sales sites have no complaint or repair rows).
+SITE_COLUMNS = [
+    ("complaints", ["complaint.count", "complaint.handling_rate", "complaint.callback_rate",
+                    "complaint.reply_24h_rate", "complaint.closure_rate"]),
+    ("repairs", ["repair.callback_rate", "repair.callback_on_time_rate", "repair.urgent_second_callback_rate"]),
+    ("calls", ["call.answer_3_rings_rate"]),
+    ("surveys", ["survey.issue_rate", "survey.return_rate", "survey.satisfaction_adjusted"]),
+]
+# Shown elsewhere: Pareto shares, weekly callbacks and survey dimensions have their own sections.
+NOT_HEADLINE = ("complaint.pareto.", "repair.callback_rate_weekly", "survey.dimension_satisfaction.")
+MAIN_SITE_ROWS = 10  # per-site lists in the main body; every site is in the appendix
+
+
+def metric_name(metric: str, lang: str, labels: dict) -> str:
+    """The catalogue's zh/en name; a templated metric adds its member (dimension, category)."""
+    entry = definition(metric)
+    name = entry.en if lang == "en" else entry.zh
+    if entry.is_template:
+        member = metric.removeprefix(entry.prefix)
+        if lang == "en":
+            member = labels["dimensions"].get(member, member)
+            return f"{name}: {member}"
+        return f"{name}·{member}"
+    return name
+
+
+def site_label(site: Site | None, site_id: str) -> str:
+    return f"{site_id} {site.name}" if site and site.name != site_id else site_id
+
+
+def cell(row: MetricRow | None, labels: dict) -> dict:
+    """One table cell: text, a class for colour (miss / met / nodata / na) and n/d as a tooltip."""
+    if row is None:
+        return {"text": "—", "cls": "na", "title": labels["not_applicable"]}
+    if row.value is None:
+        return {"text": labels["no_data"], "cls": "nodata", "title": labels["no_data_hint"]}
+    cls = {True: "met", False: "miss"}.get(row.meets_target, "")
+    title = fmt.ratio(row.numerator, row.denominator)
+    if row.pending:
+        title += f"  {labels['pending']} {row.pending}"
+    return {"text": fmt.value(row.value, row.unit, labels["no_data"]), "cls": cls, "title": title.strip()}
+
+
+def headline(run: RunData, previous: RunData | None, trend: dict, lang: str, labels: dict) -> list[dict]:
+    """The company-wide monthly rows, in catalogue order, with last month and the 12-month line."""
+    months = _trend_months(run.month)
+    rows = []
+    for entry in catalogue():
+        if not entry.company or entry.grain != "month" or entry.id.startswith(NOT_HEADLINE):
+            continue
+        row = run.get(entry.id)
+        if row is None:
+            continue
+        before = previous.get(entry.id) if previous else None
+        series = dict(trend.get(entry.id, []))
+        shown = [m for m in months if series.get(m) is not None]
+        rows.append({
+            "metric": entry.id,
+            "name": metric_name(entry.id, lang, labels),
+            "clause": entry.clause,
+            "value": cell(row, labels),
+            "ratio": fmt.ratio(row.numerator, row.denominator),
+            "target": fmt.target(row.target, row.unit),
+            "status": _status(row, labels),
+            "pending": row.pending,
+            "previous": fmt.value(before.value, before.unit, labels["no_data"]) if before else "",
+            "delta": fmt.delta(row.value, before.value if before else None, row.unit, entry.id, labels),
+            "spark": charts.sparkline([series.get(m) for m in months], row.target, row.meets_target),
+            "spark_title": f"{shown[0]} – {shown[-1]}" if shown else "",
+        })
+    return rows
+
+
+def _trend_months(month: str) -> list[str]:
+    """The twelve months ending with `month`, oldest first."""
+    first = month_start(month)
+    return [add_months(first, -i).strftime("%Y-%m") for i in range(11, -1, -1)]
+
+
+def _status(row: MetricRow, labels: dict) -> dict:
+    if row.meets_target is True:
+        return {"text": labels["met"], "cls": "met"}
+    if row.meets_target is False:
+        return {"text": labels["missed"], "cls": "miss"}
+    if row.target is not None and row.value is None:
+        return {"text": labels["no_data"], "cls": "nodata"}
+    return {"text": "", "cls": ""}
+
+
+def site_overview(run: RunData, sites: list[Site], lang: str, labels: dict) -> dict:
+    """Every site against every monthly target (appendix), and the sites with most misses (main body)."""
+    columns = [{"metric": m, "short": labels["short"].get(m) or metric_name(m, lang, labels)}
+               for _, ms in SITE_COLUMNS for m in ms]
+    groups = [{"name": labels["groups"][g], "span": len(ms)} for g, ms in SITE_COLUMNS]
+    known = {s.site_id: s for s in sites}
+    rows = []
+    for site_id in _sites_with_rows(run):
+        cells = [cell(run.get(c["metric"], site_id), labels) for c in columns]
+        missed, count = _missed_names(run, site_id, lang, labels)
+        rows.append({"site": site_label(known.get(site_id), site_id), "cells": cells, "missed": missed,
+                     "misses": count})
+    attention = sorted((r for r in rows if r["misses"]), key=lambda r: (-r["misses"], r["site"]))
+    return {"columns": columns, "groups": groups, "rows": rows, "attention": attention[:MAIN_SITE_ROWS],
+            "attention_total": len(attention)}
+
+
+def _sites_with_rows(run: RunData) -> list[str]:
+    """Sites the run wrote a row for (sites unknown to `sites` are kept, by id)."""
+    return sorted({key[1] for key in run.rows if key[1] is not None})
+
+
+def _missed_names(run: RunData, site_id: str, lang: str, labels: dict) -> tuple[list[str], int]:
+    """The site's missed targets by name (a weekly one once, with its weeks), and how many rows missed."""
+    order = {e.id: i for i, e in enumerate(catalogue())}
+    missed = [r for r in run.site_rows(site_id) if r.meets_target is False]
+    missed.sort(key=lambda r: (order.get(definition(r.metric).id, 99), r.period, r.metric))
+    periods: dict[str, list[str]] = {}  # a weekly metric lists its weeks once: 维修回访率（周） W40/W43
+    for r in missed:
+        weeks = periods.setdefault(metric_name(r.metric, lang, labels), [])
+        if r.period != run.month:
+            weeks.append(r.period.split("-")[-1])
+    return [f"{name} {'/'.join(weeks)}" if weeks else name for name, weeks in periods.items()], len(missed)
+
+
+def weekly_callbacks(run: RunData, sites: list[Site], lang: str, labels: dict) -> dict:
+    """repair.callback_rate_weekly: the company's weeks as a chart and table, each site's in a matrix."""
+    metric = "repair.callback_rate_weekly"
+    weeks = [w for w, _ in iso_weeks(run.month)]
+    company = [run.get(metric, None, w) for w in weeks]
+    if not any(r is not None and r.value is not None for r in company):  # rows with no data: say so instead
+        return {"available": False}
+    spans = {w: week_days(w) for w in weeks}
+    week_labels = [fmt.week_label(w, *spans[w]) for w in weeks]
+    target = next((r.target for r in company if r and r.target is not None), 0.8)
+    chart = charts.weekly_callbacks(week_labels, [r.value if r else None for r in company], target, labels["chart"])
+    known = {s.site_id: s for s in sites}
+    site_ids = sorted({k[1] for k in run.rows if k[0] == metric and k[1] is not None})
+    matrix = []
+    for site_id in site_ids:
+        cells = [cell(run.get(metric, site_id, w), labels) for w in weeks]
+        matrix.append({"site": site_label(known.get(site_id), site_id), "cells": cells,
+                       "misses": sum(c["cls"] == "miss" for c in cells)})
+    table = []
+    for w, row in zip(weeks, company):
+        below = sum(1 for m in matrix if m["cells"][weeks.index(w)]["cls"] == "miss")
+        table.append({"week": w, "days": f"{spans[w][0]:%m-%d} – {spans[w][1]:%m-%d}", "value": cell(row, labels),
+                      "ratio": fmt.ratio(row.numerator, row.denominator) if row else "",
+                      "pending": row.pending if row else 0, "sites_below": below})
+    return {"available": True, "chart": chart, "weeks": [w.split("-")[1] for w in weeks], "table": table,
+            "target": fmt.target(target, "rate"), "matrix": matrix,
+            "attention": sorted((m for m in matrix if m["misses"]), key=lambda m: (-m["misses"], m["site"]))[
+                :MAIN_SITE_ROWS]}

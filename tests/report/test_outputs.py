@@ -1,0 +1,101 @@
+"""The three files: one small PDF render (WeasyPrint is slow), and the evidence workbook."""
+
+from __future__ import annotations
+
+import re
+import zlib
+
+import pytest
+from python_calamine import CalamineWorkbook
+
+from pipelines import warehouse
+from pipelines.report import evidence_xlsx, render_report
+from pipelines.report.context import labels
+from tests.report.conftest import MONTH
+
+
+def pdf_objects(raw: bytes) -> bytes:
+    """The PDF with its compressed streams inflated (fonts are named inside object streams)."""
+    parts = [raw]
+    for match in re.finditer(rb"stream\r?\n(.*?)\r?\nendstream", raw, re.S):
+        try:
+            parts.append(zlib.decompress(match.group(1)))
+        except zlib.error:
+            continue
+    return b"\n".join(parts)
+
+
+def test_report_files_for_a_sparse_month(sparse_wh, tmp_path):
+    with sparse_wh.connect() as conn:
+        paths = render_report(conn, sparse_wh.runs[MONTH], MONTH, tmp_path / MONTH)
+    assert [p.name for p in paths] == ["report.html", "report.pdf", "evidence.xlsx"]
+    assert all(p.stat().st_size > 0 for p in paths)
+    assert not list((tmp_path / MONTH).glob(".*partial*"))
+    raw = paths[1].read_bytes()
+    assert raw.startswith(b"%PDF-")
+    objects = pdf_objects(raw)
+    fonts = set(re.findall(rb"/BaseFont\s*/([A-Za-z0-9+\-]+)", objects))
+    assert fonts and all(b"Noto-Sans-CJK-SC" in f for f in fonts), fonts  # nothing fell back to DejaVu
+    assert b"/MediaBox [0 0 595" in objects or b"/MediaBox[0 0 595" in objects  # A4: 595 x 842 pt
+    assert re.search(rb"/Count (\d+)", objects)
+
+
+def sheet_rows(path, name) -> list[list]:
+    return CalamineWorkbook.from_path(str(path)).get_sheet_by_name(name).to_python()
+
+
+def test_evidence_workbook_lists_every_miss(demo_wh, tmp_path):
+    path = tmp_path / "evidence.xlsx"
+    with demo_wh.connect() as conn:
+        run_id = demo_wh.runs[MONTH]
+        evidence_xlsx.write_evidence(conn, run_id, MONTH, path)
+        families = evidence_xlsx.missed_families(conn, run_id)
+        expected = conn.execute(
+            """select count(*) from evidence e where e.run_id = ? and e.metric = 'complaint.handling_rate'
+               and outcome in ('miss', 'pending')""", [run_id]).fetchall()[0][0]
+        quarantined = conn.execute("select count(*) from quarantine").fetchall()[0][0]
+    book = CalamineWorkbook.from_path(str(path))
+    names = book.sheet_names
+    assert names[0] == "说明" and names[-1] == "隔离记录"
+    assert len(names) == len(families) + 2
+    assert "complaint.handling_rate" in families
+    rows = sheet_rows(path, "投诉处理率")
+    assert rows[1][:5] == ["项目编号", "项目名称", "指标", "周期", "结果"]
+    data = rows[2:]
+    assert len(data) == expected > 0
+    assert {r[4] for r in data} <= {"未达标", "待定"}
+    assert all(r[6] and int(r[7]) > 0 for r in data)  # source file and line on every row
+    assert len(sheet_rows(path, "隔离记录")) - 2 == quarantined
+
+
+def test_quarantine_sheet_hides_personal_values(tmp_path):
+    conn = warehouse.connect(":memory:")
+    rows = [("crm_customers", "crm/a.csv", 5, "h", "r", "phone", "13800138000", "电话重复"),
+            ("crm_customers", "crm/a.csv", 6, "h", "r", "name", "王小明", "姓名过长"),
+            ("calls", "calls/a.csv", 7, "h", "r", "started_at", "2026-13-45 09:30", "无法识别为时间")]
+    conn.executemany("insert into quarantine values (?, ?, ?, ?, ?, ?, ?, ?, '{}')", rows)
+    path = evidence_xlsx.write_evidence(conn, "no-run", MONTH, tmp_path / "evidence.xlsx")
+    cells = [[str(c) for c in r] for r in sheet_rows(path, "隔离记录")[2:]]
+    assert [r[2] for r in cells] == ["7.0", "5.0", "6.0"]  # by dataset, file, line (numbers read back as floats)
+    text = " ".join(c for r in cells for c in r)
+    assert "13800138000" not in text and "王小明" not in text
+    assert "2026-13-45 09:30" in text  # not personal: shown, so the user sees what broke
+    assert text.count(labels("zh")["xlsx"]["masked"]) == 2
+
+
+def test_sheet_stops_at_the_row_limit_and_says_so(demo_wh, tmp_path, monkeypatch):
+    monkeypatch.setattr(evidence_xlsx, "EXCEL_ROWS", 12)  # 2 head rows + 10 data rows
+    path = tmp_path / "evidence.xlsx"
+    with demo_wh.connect() as conn:
+        evidence_xlsx.write_evidence(conn, demo_wh.runs[MONTH], MONTH, path)
+    rows = sheet_rows(path, "隔离记录")
+    assert len(rows) == 12
+    assert "超出 Excel 行数上限，仅列出前 10 行" in rows[0][0]
+
+
+@pytest.mark.parametrize("name", ["a/b:c*d?e[f]", "x" * 40])
+def test_sheet_names_follow_excel_rules(name):
+    taken: set[str] = set()
+    first, second = evidence_xlsx.sheet_name(name, taken), evidence_xlsx.sheet_name(name, taken)
+    assert len(first) <= 31 and len(second) <= 31 and first != second
+    assert not re.search(r"[\[\]:*?/\\]", first)
