@@ -52,9 +52,10 @@ def render_report(conn: duckdb.DuckDBPyConnection, run_id: str, month: str, out_
     as_of = conn.execute("select max(as_of) from metrics where run_id = ?", [run_id]).fetchall()[0][0]
     xlsx_path = _atomically(out_dir / "evidence.xlsx",
                             lambda p: evidence_xlsx.write_evidence(conn, run_id, month, p, lang, as_of))
+    csv_path = _atomically(out_dir / "evidence.csv", lambda p: evidence_xlsx.write_evidence_csv(conn, run_id, p))
     timings["xlsx"] = time.perf_counter() - mark
     log.info("report %s %s: %s", month, run_id, ", ".join(f"{k} {v:.1f} s" for k, v in timings.items()))
-    return [html_path, pdf_path, xlsx_path]
+    return [html_path, pdf_path, xlsx_path, csv_path]
 
 
 def _atomically(path: Path, write) -> Path:

@@ -2,14 +2,16 @@
 
 One sheet per metric family with a missed target (company-wide or any site), listing the
 `evidence` rows that made it miss or are still pending, each with its source file and
-line. Rows stream from DuckDB into xlsxwriter's constant_memory mode, so a million rows
-cost no more memory than ten. A sheet stops at Excel's row limit and says so in its note.
+line. Rows stream from DuckDB into xlsxwriter's constant_memory mode. A sheet stops at
+SHEET_ROWS rows and says so in its note; evidence.csv beside it holds every row.
 """
 
 from __future__ import annotations
 
+import codecs
 import datetime as dt
 import re
+import shutil
 from pathlib import Path
 
 import duckdb
@@ -18,8 +20,10 @@ import xlsxwriter
 from pipelines.metrics.catalogue import catalogue, definition
 from pipelines.report.context import labels
 
-EXCEL_ROWS = 1_048_576
 HEAD_ROWS = 2  # a note line, then the column headers
+# Rows per sheet: enough for any one site's misses; a group-scale month has millions, which no
+# one reads in Excel and which would take minutes to write. The complete list is evidence.csv.
+SHEET_ROWS = 20_000
 CHUNK = 20_000
 # Quarantined values of these columns are personal data: the sheet points at file and line instead.
 PERSONAL = {"phone", "name", "complainant", "visitor", "card_no", "birth_date", "address", "postcode",
@@ -134,7 +138,7 @@ def _write_quarantine(conn, sheet, words: dict, styles: dict) -> tuple[int, int]
 def _stream(sheet, cursor, total: int, note: str, columns: list[str], widths: list[int], words: dict,
             styles: dict) -> int:
     """Note row, header row, then the cursor's rows in order (constant_memory needs row order)."""
-    cap = EXCEL_ROWS - HEAD_ROWS
+    cap = SHEET_ROWS
     for i, width in enumerate(widths):
         sheet.set_column(i, i, width)
     if total > cap:
@@ -143,8 +147,8 @@ def _stream(sheet, cursor, total: int, note: str, columns: list[str], widths: li
     sheet.write_row(1, 0, columns, styles["head"])
     sheet.freeze_panes(HEAD_ROWS, 0)
     row_no, write_row = HEAD_ROWS, sheet.write_row
-    while row_no < EXCEL_ROWS:
-        chunk = cursor.fetchmany(min(CHUNK, EXCEL_ROWS - row_no))
+    while row_no < HEAD_ROWS + cap:
+        chunk = cursor.fetchmany(min(CHUNK, HEAD_ROWS + cap - row_no))
         if not chunk:
             break
         for row in chunk:
@@ -171,3 +175,23 @@ def _write_readme(sheet, run_id: str, month: str, as_of, summary: list, words: d
             sheet.write_string(i, 3, words["capped"].format(shown=shown, total=total), styles["warn"])
     if len(summary) == 1:
         sheet.write_string(len(summary) + 8, 0, words["none"], styles["note"])
+
+
+def write_evidence_csv(conn: duckdb.DuckDBPyConnection, run_id: str, path: Path) -> Path:
+    """Every evidence row of the run, for the sheets that stop at SHEET_ROWS (UTF-8 with BOM:
+    Excel opens the Chinese correctly)."""
+    plain = path.with_name(path.name + ".utf8")
+    conn.execute(
+        f"""copy (select site_id, metric, period, outcome, dataset, record_id, source_file, source_line,
+                         source_rows, detail
+                  from evidence where run_id = '{run_id.replace("'", "''")}'
+                  order by site_id, metric, period, source_file, source_line)
+            to '{str(plain).replace("'", "''")}' (header, delimiter ',')"""
+    )
+    try:
+        with path.open("wb") as out, plain.open("rb") as rows:
+            out.write(codecs.BOM_UTF8)
+            shutil.copyfileobj(rows, out, 4 << 20)
+    finally:
+        plain.unlink(missing_ok=True)
+    return path

@@ -340,7 +340,7 @@ def test_an_output_write_failing_once_with_eio_is_retried_and_the_run_completes(
     assert calls == ["2026-10", "2026-10"]  # failed once, retried once
     month_dir = out / "2026-10"
     assert result.outputs == [month_dir / "metrics.json", month_dir / "report.html", month_dir / "report.pdf",
-                              month_dir / "evidence.xlsx"]
+                              month_dir / "evidence.xlsx", month_dir / "evidence.csv"]
     rows = json.loads((out / "2026-10" / "metrics.json").read_text(encoding="utf-8"))
     assert _row(rows, "call.answer_3_rings_rate", "S1", "2026-10")["value"] == 0.5
     assert [r[2] for r in runs(raw)] == ["completed"]
@@ -583,7 +583,7 @@ def test_a_backfill_of_three_months_writes_three_outputs(raw, tmp_path, prefect_
     out = tmp_path / "out"
     results = flows.backfill("2026-09", "2026-11", raw=str(raw.root), warehouse=str(raw.db_path), out=str(out))
     assert [r.month for r in results] == ["2026-09", "2026-10", "2026-11"]
-    outputs = ["evidence.xlsx", "metrics.json", "report.html", "report.pdf"]
+    outputs = ["evidence.csv", "evidence.xlsx", "metrics.json", "report.html", "report.pdf"]
     assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()) == [
         f"{m}/{name}" for m in ("2026-09", "2026-10", "2026-11") for name in outputs]
     expected = {"2026-09": (1, 1, 1, True), "2026-10": (1, 2, 0.5, False), "2026-11": (0, 2, 0, False)}

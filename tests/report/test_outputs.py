@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import codecs
+
 import re
 import zlib
 
@@ -28,7 +30,7 @@ def pdf_objects(raw: bytes) -> bytes:
 def test_report_files_for_a_sparse_month(sparse_wh, tmp_path):
     with sparse_wh.connect() as conn:
         paths = render_report(conn, sparse_wh.runs[MONTH], MONTH, tmp_path / MONTH)
-    assert [p.name for p in paths] == ["report.html", "report.pdf", "evidence.xlsx"]
+    assert [p.name for p in paths] == ["report.html", "report.pdf", "evidence.xlsx", "evidence.csv"]
     assert all(p.stat().st_size > 0 for p in paths)
     assert not list((tmp_path / MONTH).glob(".*partial*"))
     raw = paths[1].read_bytes()
@@ -84,13 +86,25 @@ def test_quarantine_sheet_hides_personal_values(tmp_path):
 
 
 def test_sheet_stops_at_the_row_limit_and_says_so(demo_wh, tmp_path, monkeypatch):
-    monkeypatch.setattr(evidence_xlsx, "EXCEL_ROWS", 12)  # 2 head rows + 10 data rows
+    monkeypatch.setattr(evidence_xlsx, "SHEET_ROWS", 10)
     path = tmp_path / "evidence.xlsx"
     with demo_wh.connect() as conn:
         evidence_xlsx.write_evidence(conn, demo_wh.runs[MONTH], MONTH, path)
     rows = sheet_rows(path, "隔离记录")
     assert len(rows) == 12
-    assert "超出 Excel 行数上限，仅列出前 10 行" in rows[0][0]
+    assert "仅列出前 10 行" in rows[0][0] and "evidence.csv" in rows[0][0]
+
+
+def test_evidence_csv_holds_every_evidence_row_of_the_run(demo_wh, tmp_path):
+    path = tmp_path / "evidence.csv"
+    with demo_wh.connect() as conn:
+        evidence_xlsx.write_evidence_csv(conn, demo_wh.runs[MONTH], path)
+        expected = conn.execute("select count(*) from evidence where run_id = ?", [demo_wh.runs[MONTH]]).fetchall()[0][0]
+    data = path.read_bytes()
+    assert data.startswith(codecs.BOM_UTF8)  # so Excel reads the Chinese right
+    lines = data.decode("utf-8-sig").splitlines()
+    assert lines[0].startswith("site_id,metric,period,outcome")
+    assert expected > 0 and len(lines) == expected + 1
 
 
 @pytest.mark.parametrize("name", ["a/b:c*d?e[f]", "x" * 40])
