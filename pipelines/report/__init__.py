@@ -11,8 +11,11 @@ target and renamed into place, so a reader never sees half a report.
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import multiprocessing
 import time
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import duckdb
@@ -46,16 +49,42 @@ def render_report(conn: duckdb.DuckDBPyConnection, run_id: str, month: str, out_
     timings["html"] = time.perf_counter() - started
     html_path = _atomically(out_dir / "report.html", lambda p: p.write_text(page, encoding="utf-8"))
     mark = time.perf_counter()
-    pdf_path = _atomically(out_dir / "report.pdf", lambda p: pdf.write_pdf(page, p))
+    big = conn.execute("select count(*) from evidence where run_id = ?", [run_id]).fetchall()[0][0] > BIG_EVIDENCE
+    with _pdf_beside(big) as print_pdf:
+        # a big month: the PDF prints in a second process while this one writes the workbook
+        pending_pdf = print_pdf(page, out_dir / "report.pdf")
+        as_of = conn.execute("select max(as_of) from metrics where run_id = ?", [run_id]).fetchall()[0][0]
+        xlsx_path = _atomically(out_dir / "evidence.xlsx",
+                                lambda p: evidence_xlsx.write_evidence(conn, run_id, month, p, lang, as_of))
+        csv_path = _atomically(out_dir / "evidence.csv",
+                               lambda p: evidence_xlsx.write_evidence_csv(conn, run_id, p))
+        timings["xlsx"] = time.perf_counter() - mark
+        pdf_path = pending_pdf()
     timings["pdf"] = time.perf_counter() - mark
-    mark = time.perf_counter()
-    as_of = conn.execute("select max(as_of) from metrics where run_id = ?", [run_id]).fetchall()[0][0]
-    xlsx_path = _atomically(out_dir / "evidence.xlsx",
-                            lambda p: evidence_xlsx.write_evidence(conn, run_id, month, p, lang, as_of))
-    csv_path = _atomically(out_dir / "evidence.csv", lambda p: evidence_xlsx.write_evidence_csv(conn, run_id, p))
-    timings["xlsx"] = time.perf_counter() - mark
     log.info("report %s %s: %s", month, run_id, ", ".join(f"{k} {v:.1f} s" for k, v in timings.items()))
     return [html_path, pdf_path, xlsx_path, csv_path]
+
+
+BIG_EVIDENCE = 50_000  # evidence rows above which the workbook takes long enough to print the PDF beside it
+
+
+def _print_pdf(page: str, path: Path) -> Path:
+    return _atomically(path, lambda p: pdf.write_pdf(page, p))
+
+
+@contextlib.contextmanager
+def _pdf_beside(parallel: bool):
+    """Yields print(page, path) -> wait() -> path: in this process, or in a spawned one (not a
+    fork: the DuckDB connection's threads must not be copied)."""
+    if not parallel:
+        def print_now(page: str, path: Path):
+            done = _print_pdf(page, path)
+            return lambda: done
+
+        yield print_now
+        return
+    with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        yield lambda page, path: pool.submit(_print_pdf, page, path).result
 
 
 def _atomically(path: Path, write) -> Path:

@@ -113,3 +113,13 @@ def test_sheet_names_follow_excel_rules(name):
     first, second = evidence_xlsx.sheet_name(name, taken), evidence_xlsx.sheet_name(name, taken)
     assert len(first) <= 31 and len(second) <= 31 and first != second
     assert not re.search(r"[\[\]:*?/\\]", first)
+
+
+def test_a_big_month_prints_the_pdf_in_a_second_process(sparse_wh, tmp_path, monkeypatch):
+    import pipelines.report as report
+
+    monkeypatch.setattr(report, "BIG_EVIDENCE", -1)  # every month counts as big
+    with sparse_wh.connect() as conn:
+        paths = render_report(conn, sparse_wh.runs[MONTH], MONTH, tmp_path / MONTH)
+    assert paths[1].name == "report.pdf" and paths[1].read_bytes().startswith(b"%PDF-")
+    assert not list((tmp_path / MONTH).glob(".*partial*"))
