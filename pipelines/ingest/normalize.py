@@ -24,8 +24,13 @@ from schemas.declarations import Column, Dataset
 TRUE_WORDS = ["是", "y", "yes", "true", "1", "t", "√", "✓", "对"]
 FALSE_WORDS = ["否", "n", "no", "false", "0", "f", "×", "✗", "不"]
 TOTAL_ROW = re.compile(r"^\s*(合\s*计|总\s*计|小\s*计|total)", re.IGNORECASE)
-# the forms system exports use; anything else goes the slower way below
-FAST_TIME_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d", "%Y-%m-%dT%H:%M:%S")
+# the forms exports use, tried in order by Arrow (unpadded months, days and hours are fine);
+# anything else (fractions of a second, 时/分, Excel serials) goes the slower way below
+FAST_TIME_FORMATS = (
+    "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M",
+    "%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M", "%Y/%m/%d",
+    "%Y年%m月%d日 %H:%M:%S", "%Y年%m月%d日 %H:%M", "%Y年%m月%d日",
+)
 _DATETIME = re.compile(
     r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]+(\d{1,2}):(\d{1,2})(?::(\d{1,2}))?(?:\.\d+)?)?$"
 )
@@ -61,7 +66,8 @@ def parse_timestamps(text) -> pa.ChunkedArray:
         todo = pc.and_(pc.is_valid(text), pc.is_null(result))
         if not pc.any(todo).as_py():
             return result
-        result = pc.coalesce(result, pc.strptime(text, format=form, unit="us", error_is_null=True))
+        left = _null_where(pc.invert(todo), text)  # parse only what earlier forms did not
+        result = pc.coalesce(result, pc.strptime(left, format=form, unit="us", error_is_null=True))
     todo = pc.and_(pc.is_valid(text), pc.is_null(result)).to_numpy(zero_copy_only=False)
     if todo.any():  # rare forms: slash, 年月日, unpadded, Excel serial
         slow = result.to_pandas().astype("datetime64[us]")
@@ -77,8 +83,9 @@ def _parse_other_forms(text: pd.Series) -> np.ndarray:
     # whole seconds: a serial's float fraction is not exact (0.604166… is 14:30:00.0288)
     seconds = (serial[is_serial] * 86400).round()
     result[is_serial] = EXCEL_EPOCH + pd.to_timedelta(seconds, unit="s")
-    words = text[~is_serial].str.replace(r"[年月/.]", "-", regex=True)
-    words = words.str.replace(r"[日秒]", "", regex=True).str.replace(r"[时分]", ":", regex=True)
+    words = text[~is_serial].str.replace(r"^(\d{4})\s*[年/.\-]\s*(\d{1,2})\s*[月/.\-]\s*(\d{1,2})\s*日?", r"\1-\2-\3 ",
+                                         regex=True)
+    words = words.str.replace(r"[时分]", ":", regex=True).str.replace("秒", "", regex=False)
     parts = words.str.replace(r"\s+", " ", regex=True).str.strip(" :").str.extract(_DATETIME)
     if not parts.empty:
         parts = parts.astype("float64").fillna({3: 0, 4: 0, 5: 0})

@@ -48,7 +48,11 @@ def test_users_own_header_names_come_from_config(raw):
         ("2026/10/05", dt.datetime(2026, 10, 5)),
         ("2026年10月5日 14:30", dt.datetime(2026, 10, 5, 14, 30)),
         ("2026年10月5日", dt.datetime(2026, 10, 5)),
+        ("2026年10月5日 14时30分", dt.datetime(2026, 10, 5, 14, 30)),
+        ("2026.10.5 8:05", dt.datetime(2026, 10, 5, 8, 5)),
+        ("2026-10-05 14:30:15.123", dt.datetime(2026, 10, 5, 14, 30, 15)),  # to the second
         ("46300.5", dt.datetime(2026, 10, 5, 12, 0)),  # Excel serial: 46023 is 2026-01-01
+        ("46300.604166666664", dt.datetime(2026, 10, 5, 14, 30)),  # a serial's fraction, to the second
         ("２０２６－１０－０５　１４：３０", dt.datetime(2026, 10, 5, 14, 30)),  # full-width
     ],
 )
