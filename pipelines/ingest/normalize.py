@@ -116,8 +116,13 @@ def parse_bools(text) -> pa.ChunkedArray:
 
 def parse_numbers(text, integer: bool) -> pa.ChunkedArray:
     plain = pc.replace_substring(text, ",", "")
-    numeric = pc.match_substring_regex(plain, _NUMBER)
-    values = pc.cast(_null_where(pc.invert(pc.fill_null(numeric, False)), plain), pa.float64())
+    try:  # fast path: a column of plain numbers casts in one step ("nan" and "inf" are not numbers here)
+        values = pc.cast(plain, pa.float64())
+        if pc.any(pc.or_(pc.is_nan(values), pc.is_inf(values))).as_py():
+            raise pa.ArrowInvalid("nan or inf")
+    except pa.ArrowInvalid:  # some cell is not a number: find which, null it, report it
+        numeric = pc.match_substring_regex(plain, _NUMBER)
+        values = pc.cast(_null_where(pc.invert(pc.fill_null(numeric, False)), plain), pa.float64())
     if not integer:
         return values
     whole = pc.equal(pc.floor(values), values)
@@ -126,6 +131,8 @@ def parse_numbers(text, integer: bool) -> pa.ChunkedArray:
 
 def parse_phones(text) -> pa.ChunkedArray:
     """Digits only, so one number written two ways counts once: `021-6123 4567` == `02161234567`."""
+    if pc.all(pc.match_substring_regex(text, r"^\d{3,20}$")).as_py() is not False:
+        return text  # already plain digits (or blank): the usual export
     digits = pc.replace_substring_regex(text, r"[\s\-()]", "")
     digits = pc.replace_substring_regex(digits, r"^(\+86|0086)", "")
     ok = pc.fill_null(pc.match_substring_regex(digits, r"^\d{3,20}$"), False)
@@ -139,6 +146,9 @@ def parse_enum(text, column: Column) -> pa.ChunkedArray:
         for word in (value, *alternatives):
             spellings.append(normalise_header(word))
             canonical.append(value)
+    exact = pc.index_in(text, value_set=pa.array(canonical))
+    if pc.all(pc.or_(pc.is_valid(exact), pc.is_null(text))).as_py():
+        return text  # every value already canonical: the usual export
     key = pc.replace_substring_regex(pc.utf8_lower(text), r"[\s_\-*:：]+", "")
     position = pc.index_in(key, value_set=pa.array(spellings))
     mapped = pc.take(pa.array(canonical, pa.large_string()), pc.fill_null(position, 0))

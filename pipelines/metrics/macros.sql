@@ -3,3 +3,7 @@
 -- how long, as a manager reads it: minutes under an hour, else hours to one decimal
 create or replace temp macro duration_text(minutes) as
     case when minutes < 60 then minutes || ' 分钟' else round(minutes / 60, 1) || ' 小时' end;
+
+-- a rate counts hits in its numerator, and hits and misses in its denominator; pending is left out
+create or replace temp macro numerator_part(outcome) as case when outcome = 'hit' then 1 else 0 end;
+create or replace temp macro denominator_part(outcome) as case when outcome = 'pending' then 0 else 1 end;
