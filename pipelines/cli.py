@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 from contextlib import contextmanager
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -73,7 +75,14 @@ AsOfOpt = Annotated[
     typer.Option("--as-of", help="按此时刻已知的数据计算，如 2026-11-01T06:00（默认：现在，上海时间）。"),
 ]
 OutOpt = Annotated[Path | None, typer.Option("--out", help="输出文件夹。 Default: out")]
-LangOpt = Annotated[str, typer.Option("--lang", help="报告语言 zh 或 en。 Report language.")]
+
+
+class Lang(StrEnum):
+    zh = "zh"
+    en = "en"
+
+
+LangOpt = Annotated[Lang, typer.Option("--lang", help="报告语言 zh 或 en。 Report language.")]
 WaitOpt = Annotated[
     float, typer.Option("--wait", help="另一个运行正在写数据仓库时，最多等待的秒数（默认不等）。")
 ]
@@ -83,7 +92,8 @@ def _when(settings: Settings, month: str | None, as_of: str | None) -> tuple[str
     try:
         when = jobs.parse_as_of(as_of, settings)
         month = month or when.strftime("%Y-%m")
-        dt.datetime.strptime(month, "%Y-%m")
+        if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", month):
+            raise ValueError(f"--month {month} 应为 YYYY-MM")
     except ValueError as exc:
         err.print(f"[red]时间参数无效[/red] {exc}（例：--month 2026-10 --as-of 2026-11-01T06:00）")
         raise typer.Exit(2) from exc
@@ -103,6 +113,12 @@ def _one_line_failures():
         raise typer.Exit(1) from exc
     except duckdb.Error as exc:
         err.print(f"[red]运行失败[/red] 数据仓库出错：{str(exc).splitlines()[0]}")
+        raise typer.Exit(1) from exc
+    except (typer.Exit, KeyboardInterrupt):
+        raise
+    except Exception as exc:  # anything else still ends in one line; the run records the whole story
+        first = str(exc).splitlines()[0] if str(exc) else ""
+        err.print(f"[red]运行失败[/red] {type(exc).__name__}: {first}")
         raise typer.Exit(1) from exc
 
 
@@ -193,7 +209,7 @@ def run_command(
     raw: RawOpt = None,
     warehouse_file: WarehouseOpt = None,
     out: OutOpt = None,
-    lang: LangOpt = "zh",
+    lang: LangOpt = Lang.zh,
     wait: WaitOpt = 0,
 ):
     """The monthly job, as a Prefect flow run: ingest and validate every export, compute the
@@ -208,11 +224,13 @@ def run_command(
     _check_raw(settings)
     month, when = _when(settings, month, as_of)
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    # the terminal gets our reconciliation and, on failure, one line; PREFECT_LOGGING_LEVEL=INFO shows Prefect's
+    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "CRITICAL")
     from pipelines.flows import kpi_run  # Prefect loads only for the commands that use it
 
     with _one_line_failures():
         result = kpi_run(month=month, as_of=when.isoformat(), raw=str(settings.raw_dir),
-                         warehouse=str(settings.warehouse), out=str(settings.out_dir), lang=lang,
+                         warehouse=str(settings.warehouse), out=str(settings.out_dir), lang=lang.value,
                          config=str(config) if config else None, wait_seconds=wait)
     print_reconciliation(result.files)
     for f in result.freshness:
@@ -228,7 +246,7 @@ def run_command(
 def report_command(
     month: Annotated[str, typer.Option("--month", help="考核月 YYYY-MM。 The month.")],
     run: Annotated[str | None, typer.Option("--run", help="运行编号（默认：该月最近一次运行）。")] = None,
-    lang: LangOpt = "zh",
+    lang: LangOpt = Lang.zh,
     config: ConfigOpt = None,
     warehouse_file: WarehouseOpt = None,
     out: OutOpt = None,
@@ -252,7 +270,8 @@ def report_command(
             if run_id is None:
                 err.print(f"[red]没有 {month} 的指标[/red]：先运行 kpi run --month {month}")
                 raise typer.Exit(1)
-            paths = render_report(conn, run_id, month, settings.out_dir / month, lang=lang, company=settings.company)
+            paths = render_report(conn, run_id, month, settings.out_dir / month, lang=lang.value,
+                                  company=settings.company)
         finally:
             conn.close()
     for path in paths:

@@ -6,8 +6,10 @@ and marks the run failed with its reason if anything stops it.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
+import shutil
 import math
 import os
 from collections.abc import Callable, Iterator
@@ -120,7 +122,8 @@ def write_atomically(path: Path, text: str) -> None:
             os.fsync(f.fileno())
         partial.replace(path)
     except OSError as exc:  # name the file the run could not write, and leave nothing half-made
-        partial.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):  # cleaning up must not hide what went wrong
+            partial.unlink(missing_ok=True)
         raise OSError(exc.errno, exc.strerror, str(path)) from exc
 
 
@@ -129,7 +132,20 @@ def compute_month(conn, settings: Settings, run_id: str, month: str, as_of: dt.d
 
 
 def write_outputs(conn, settings: Settings, run_id: str, month: str, lang: str = "zh") -> list[Path]:
-    """OUT/YYYY-MM/: metrics.json, report.html, report.pdf, evidence.xlsx; each written whole or not at all."""
-    out = settings.out_dir / month
-    metrics_json = export_metrics_json(conn, run_id, out / "metrics.json")
-    return [metrics_json, *render_report(conn, run_id, month, out, lang=lang, company=settings.company)]
+    """OUT/YYYY-MM/: metrics.json, report.html, report.pdf, evidence.xlsx, evidence.csv.
+
+    All are made in a hidden folder beside it and moved in only when every one is written, so a
+    failed run leaves the month's previous outputs as they were, never half of a new set."""
+    final = settings.out_dir / month
+    staging = settings.out_dir / f".{month}.partial"
+    try:
+        shutil.rmtree(staging, ignore_errors=True)
+        made = [export_metrics_json(conn, run_id, staging / "metrics.json"),
+                *render_report(conn, run_id, month, staging, lang=lang, company=settings.company)]
+        final.mkdir(parents=True, exist_ok=True)
+        return [path.replace(final / path.name) for path in made]
+    except OSError as exc:  # say which output could not be written, not the hidden folder's name
+        name = Path(exc.filename).name if exc.filename else ""
+        raise OSError(exc.errno, exc.strerror, str(final / name if name != staging.name else final)) from exc
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)

@@ -13,6 +13,7 @@ from decimal import Decimal
 
 import duckdb
 
+from pipelines.metrics.catalogue import survey_dimensions
 from pipelines.periods import add_months, month_start, quarter
 
 
@@ -89,6 +90,8 @@ def variables(month: str, as_of: dt.datetime, rules: dict) -> dict:
         "phone_survey_below": _dec(sales["phone_survey_below"]),
         "phone_survey_none": _dec(sales["phone_survey_none"]),
         "bonus_points": int(sales["bonus_points"]),
+        # overall and every dimension declared for survey_responses (schemas/datasets)
+        "survey_answer_columns": ["overall", *survey_dimensions()],
     }
 
 

@@ -426,14 +426,21 @@ def test_an_output_folder_that_cannot_be_made_fails_the_run_with_a_one_line_reas
     assert str(out / "2026-10") in reason[0] and "Not a directory" in reason[0], result.stderr[-400:]
 
 
-def test_a_full_disk_fails_the_run_and_leaves_no_metrics_json(raw, tmp_path, prefect_env):
+def test_a_full_disk_fails_the_run_and_leaves_no_metrics_json(raw, tmp_path, prefect_env, monkeypatch):
     from pipelines.cli import app
 
     _calls_for_october(raw)
     month_dir = tmp_path / "out" / "2026-10"
     month_dir.mkdir(parents=True)
-    # the temporary file lands on a device that is always full: a real ENOSPC from the kernel
-    (month_dir / ".metrics.json.partial").symlink_to("/dev/full")
+    real_write = jobs.write_atomically
+
+    def onto_a_full_device(path, text):
+        # the temporary file lands on a device that is always full: a real ENOSPC from the kernel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.with_name(f".{path.name}.partial").symlink_to("/dev/full")
+        return real_write(path, text)
+
+    monkeypatch.setattr(jobs, "write_atomically", onto_a_full_device)
     result = CliRunner().invoke(app, ["run", "--raw", str(raw.root), "--warehouse", str(raw.db_path),
                                       "--month", "2026-10", "--as-of", "2026-11-05T06:00",
                                       "--out", str(tmp_path / "out")])
@@ -605,3 +612,35 @@ def test_months_in_a_backfill_are_in_order_and_a_reversed_range_is_refused():
     with pytest.raises(ValueError):
         months_between("2026-11", "2026-09")
 
+
+
+def test_a_run_failing_in_the_report_leaves_the_previous_outputs_whole(raw, tmp_path, prefect_env, monkeypatch):
+    from pipelines.cli import app
+
+    _calls_for_october(raw)
+    month_dir = tmp_path / "out" / "2026-10"
+    month_dir.mkdir(parents=True)
+    (month_dir / "metrics.json").write_text('[{"metric": "previous"}]', encoding="utf-8")
+
+    def broken_report(*args, **kwargs):
+        raise RuntimeError("the report template is broken")
+
+    monkeypatch.setattr(jobs, "render_report", broken_report)
+    result = CliRunner().invoke(app, ["run", "--raw", str(raw.root), "--warehouse", str(raw.db_path),
+                                      "--month", "2026-10", "--as-of", "2026-11-05T06:00",
+                                      "--out", str(tmp_path / "out")])
+    assert result.exit_code == 1
+    assert "运行失败 RuntimeError: the report template is broken" in result.stderr
+    # the new metrics.json was made, but is never moved in without the rest of its set
+    assert (month_dir / "metrics.json").read_text(encoding="utf-8") == '[{"metric": "previous"}]'
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["2026-10"]
+
+
+@pytest.mark.parametrize("args", [["--month", "2026-1"], ["--month", "2026-13"], ["--lang", "fr"]])
+def test_run_refuses_a_bad_month_or_language_before_doing_anything(raw, tmp_path, args):
+    from pipelines.cli import app
+
+    result = CliRunner().invoke(app, ["run", "--raw", str(raw.root), "--warehouse", str(raw.db_path),
+                                      "--out", str(tmp_path / "out"), *args])
+    assert result.exit_code == 2
+    assert not raw.db_path.exists() and not (tmp_path / "out").exists()

@@ -212,3 +212,13 @@ def test_evidence_for_a_callback_one_minute_late_does_not_say_zero(books):
     [(record, _, _, _, detail)] = m.evidence("repair.callback_on_time_rate", "S1", "miss")
     assert record == "M"
     assert late_by(detail) > 0, detail                        # late by 1 minute, not "0 hours"
+
+
+def test_a_deadline_reached_exactly_at_as_of_is_decided_not_pending(books):
+    books.site("S1")
+    ticket(books, "E1", "S1", "2026-10-05 08:00")  # others: 7 days → deadline 10-12 08:00, no callback
+    ticket(books, "E2", "S1", "2026-10-06 08:00")  # deadline 10-13 08:00: still ahead of as-of
+    m = books.compute("2026-10", "2026-10-12 08:00")
+    row = m.row("repair.callback_rate", "S1")
+    # E1's deadline is not ahead of as-of any more: a miss (0 of 1); E2 is pending
+    assert (row.numerator, row.denominator, row.pending) == (0, 1, 1)

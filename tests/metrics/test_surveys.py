@@ -222,3 +222,41 @@ def test_site_without_campaign_has_empty_rows_and_company_pools(books):
         row = m.row(metric, None)
         assert (row.numerator, row.denominator) == (num, den), metric
         assert row.value == pytest.approx(num / den), metric
+
+
+def test_company_rows_pool_what_each_site_needs(books):
+    # two regular sites each return 82 of 100 (target 80%: met) and an office site 9 of 10 (target 90%: met)
+    books.site("A")
+    books.site("B")
+    books.site("C", "office")
+    campaign(books, "QA", "A", "regular", issued=100)
+    respond(books, "QA", 82)
+    campaign(books, "QB", "B", "regular", issued=100)
+    respond(books, "QB", 82)
+    campaign(books, "QC", "C", "office", occupied=10, issued=10)
+    respond(books, "QC", 9)
+    m = books.compute("2026-10", "2026-11-05 00:00")
+    company = m.row("survey.return_rate", None)
+    # pooled: 173 / 210; what the sites need, pooled: 0.8×100 + 0.8×100 + 0.9×10 = 169 → met
+    assert (company.numerator, company.denominator, company.meets_target) == (173, 210, True)
+    assert company.target == pytest.approx(169 / 210)
+
+
+def test_company_adjusted_satisfaction_pools_the_sites_adjusted_numbers(books):
+    books.site("A")
+    books.site("B")
+    campaign(books, "QA", "A", "regular", issued=100)
+    respond(books, "QA", 70, overall="非常满意")   # return 70% vs 80%: 10 points short → 2 points off
+    campaign(books, "QB", "B", "regular", issued=100)
+    respond(books, "QB", 90, overall="满意")       # return 90%: no penalty
+    m = books.compute("2026-10", "2026-11-05 00:00")
+    a = m.row("survey.satisfaction_adjusted", "A")
+    # A: 70/70 = 100% − 2 points = 98% → numerator 70 − 2 × 70 / 100 = 68.6
+    assert (a.numerator, a.denominator, a.value) == (pytest.approx(68.6), 70, pytest.approx(0.98))
+    company = m.row("survey.satisfaction_adjusted", None)
+    # pooled from the sites: (68.6 + 90) / (70 + 90) = 158.6 / 160
+    assert (company.numerator, company.denominator) == (pytest.approx(158.6), 160)
+    assert company.value == pytest.approx(158.6 / 160)
+    penalty = m.row("survey.penalty_points", None)
+    # the sites' points weighted by their answers: (2 × 70 + 0 × 90) / 160 = 0.875
+    assert (penalty.numerator, penalty.denominator, penalty.value) == (140, 160, pytest.approx(0.875))

@@ -4,10 +4,10 @@ select
     'call.answer_3_rings_rate' as metric,
     site_id,
     strftime(started_at, '%Y-%m') as period,
-    case when answered and rings <= getvariable('max_rings') then 'hit' else 'miss' end as outcome,
+    outcome,
     null::decimal(9, 4) as target,
-    case when answered and rings <= getvariable('max_rings') then 1 else 0 end as numerator,
-    1 as denominator,
+    numerator_part(outcome) as numerator,
+    denominator_part(outcome) as denominator,
     'calls' as dataset,
     call_id as record_id,
     source_file,
@@ -18,5 +18,8 @@ select
         when rings is null then '未记录振铃次数'
         when rings > getvariable('max_rings') then '振铃 ' || rings || ' 次'
     end as detail
-from stg_calls
-where direction = 'in'
+from (
+    select *, case when answered and rings <= getvariable('max_rings') then 'hit' else 'miss' end as outcome
+    from stg_calls
+    where direction = 'in'
+)

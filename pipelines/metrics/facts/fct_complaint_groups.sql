@@ -52,12 +52,12 @@ select
     g.received_at + to_hours(getvariable('reply_hours')) as reply_deadline,
     f.group_key is not null as has_follow_up_complaint,
     g.handled_at + to_days(getvariable('closure_window_days')) as closure_window_end,
+    -- closed without a callback only once its window has ended with no new complaint
     not g.callback_required and g.handled_at is not null and f.group_key is null
-        and g.handled_at + to_days(getvariable('closure_window_days')) >= getvariable('as_of') as closure_window_open,
+        and closure_window_end > getvariable('as_of') as closure_window_open,
     case
         when g.callback_required then coalesce(g.callback_satisfied, false)
-        else g.handled_at is not null and f.group_key is null
-            and g.handled_at + to_days(getvariable('closure_window_days')) < getvariable('as_of')
+        else g.handled_at is not null and f.group_key is null and closure_window_end <= getvariable('as_of')
     end as is_closed
 from groups as g
 left join followed_up as f using (site_id, group_key, category)

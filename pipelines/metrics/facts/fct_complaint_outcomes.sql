@@ -20,12 +20,12 @@ outcomes as (
     select 'complaint.reply_24h_rate', *,
         case
             when replied_at <= reply_deadline then 'hit'
-            when replied_at is not null or reply_deadline < getvariable('as_of') then 'miss'
+            when replied_at is not null or reply_deadline <= getvariable('as_of') then 'miss'
             else 'pending'
         end,
         case
             when replied_at > reply_deadline then '答复用时 ' || duration_text(date_diff('minute', received_at, replied_at))
-            when replied_at is null and reply_deadline < getvariable('as_of') then '超过 24 小时未答复'
+            when replied_at is null and reply_deadline <= getvariable('as_of') then '超过 24 小时未答复'
             when replied_at is null then '未答复，期限 ' || strftime(reply_deadline, '%Y-%m-%d %H:%M')
         end
     from complaints

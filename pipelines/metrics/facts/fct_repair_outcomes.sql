@@ -3,7 +3,7 @@
 with tickets as (
     select
         *,
-        callback_deadline >= getvariable('as_of') as deadline_ahead
+        callback_deadline > getvariable('as_of') as deadline_ahead  -- still ahead: pending; reached: decided
     from fct_repair_tickets
 ),
 
@@ -30,7 +30,7 @@ second as (
             when callback_at is null then case when deadline_ahead then 'pending' else 'miss' end
             when second_callback_at >= second_callback_due then 'hit'
             when second_callback_at is not null then 'miss'
-            when second_callback_due >= getvariable('as_of') then 'pending'
+            when second_callback_due > getvariable('as_of') then 'pending'
             else 'miss'
         end as outcome
     from tickets

@@ -8,11 +8,13 @@ with campaigns as (
 -- one row per answer given: overall and every dimension column (blank answers drop out)
 answers as (
     unpivot (
-        select c.site_id, c.month_key, r.* exclude (campaign_id, unit, returned_on, file_hash, ingest_run_id)
+        select
+            c.site_id, c.month_key, r.response_id, r.source_file, r.source_line,
+            columns(lambda col: list_contains(getvariable('survey_answer_columns'), col))
         from stg_survey_responses as r
         join campaigns as c using (campaign_id)
     )
-    on columns(* exclude (site_id, month_key, response_id, source_file, source_line))
+    on columns(lambda col: list_contains(getvariable('survey_answer_columns'), col))
     into name key value value
 ),
 

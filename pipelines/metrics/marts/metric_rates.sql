@@ -31,16 +31,20 @@ per_site as (
     group by s.metric, s.site_id, s.period
 ),
 
+-- the company needs what its sites need, pooled: Σ target × denominator (one target per
+-- metric reduces to that target; survey kinds mixed across sites weigh in by their size)
 company as (
-    select metric, null as site_id, period, sum(numerator) as numerator,
-        sum(denominator) as denominator, sum(pending) as pending, max(target) as target
+    select metric, null as site_id, period, sum(numerator) as numerator, sum(denominator) as denominator,
+        sum(pending) as pending, sum(target * denominator) as required,
+        coalesce(sum(target * denominator) / nullif(sum(denominator), 0), max(target)) as target
     from per_site
+    where metric in (select metric from catalogue_metrics where company)
     group by metric, period
 ),
 
 rates as (
-    select * from per_site
-    union all
+    select *, target * denominator as required from per_site
+    union all by name
     select * from company
 )
 
@@ -52,7 +56,7 @@ select
     numerator,
     denominator,
     target,
-    case when denominator > 0 and target is not null then numerator >= target * denominator end as meets_target,
+    case when denominator > 0 and target is not null then numerator >= required end as meets_target,
     pending,
     [] :: varchar[] as flags
 from rates

@@ -1,9 +1,11 @@
 -- The return-rate penalty (000 §4.8.4.2, §4.8.4.5(1)c): one point off satisfaction for every
--- full 5 points the return rate falls short of its target; adjusted satisfaction not below 0.
--- Integer arithmetic in basis points keeps boundaries exact: a 10-point shortfall is 2 points.
+-- full 5 points a site's return rate falls short of its target; adjusted satisfaction not
+-- below 0. Integer arithmetic in basis points keeps boundaries exact: a 10-point shortfall is
+-- 2 points. Company-wide rows pool the sites (contract §2): adjusted satisfaction sums the
+-- sites' adjusted numerators; the penalty is the sites' points weighted by their answers.
 with rates as (
     select * from metric_rates
-    where metric in ('survey.return_rate', 'survey.satisfaction')
+    where metric in ('survey.return_rate', 'survey.satisfaction') and site_id is not null
 ),
 
 paired as (
@@ -16,37 +18,50 @@ paired as (
         s.numerator as satisfied,
         s.denominator as answered
     from rates as r
-    join rates as s
-        on s.metric = 'survey.satisfaction'
-        and s.site_id is not distinct from r.site_id
-        and s.period = r.period
+    join rates as s on s.metric = 'survey.satisfaction' and s.site_id = r.site_id and s.period = r.period
     where r.metric = 'survey.return_rate'
 ),
 
-penalised as (
+per_site as (
     select
-        *,
+        site_id,
+        period,
+        answered,
         case when issued > 0 then
             greatest(0, (target_bp * issued - returned * 10000) // (getvariable('penalty_step_points') * 100 * issued))
-        end as penalty
+        end as penalty,
+        -- satisfied answers in percentage points, less the penalty's points for every answer
+        greatest(0, satisfied * 100 - coalesce(penalty, 0) * answered) as adjusted_points
     from paired
+),
+
+pooled as (
+    select site_id, period, answered, penalty, penalty * answered as weighted_penalty, adjusted_points
+    from per_site
+    union all
+    select null, period, sum(answered), null, sum(penalty * answered), sum(adjusted_points)
+    from per_site
+    group by period
 ),
 
 adjusted_target as (
     select target from catalogue_metrics where metric = 'survey.satisfaction_adjusted'
 )
 
-select 'survey.penalty_points' as metric, site_id, period, penalty as value, null as numerator,
-    null as denominator, null as target, null as meets_target, 0 as pending, [] :: varchar[] as flags
-from penalised
+select
+    'survey.penalty_points' as metric, site_id, period,
+    case when site_id is not null then penalty when answered > 0 then weighted_penalty / answered end as value,
+    case when site_id is null then weighted_penalty end as numerator,
+    case when site_id is null then answered end as denominator,
+    null as target, null as meets_target, 0 as pending, [] :: varchar[] as flags
+from pooled
 union all
-select 'survey.satisfaction_adjusted', site_id, period,
-    case when answered > 0 then greatest(0, satisfied * 100 - coalesce(penalty, 0) * answered) / (answered * 100) end,
-    greatest(0, satisfied * 100 - coalesce(penalty, 0) * answered) / 100,
+select
+    'survey.satisfaction_adjusted', site_id, period,
+    case when answered > 0 then adjusted_points / (answered * 100) end,
+    adjusted_points / 100,
     answered,
     (select target from adjusted_target),
-    case when answered > 0 then
-        greatest(0, satisfied * 100 - coalesce(penalty, 0) * answered) >= (select target from adjusted_target) * 100 * answered
-    end,
+    case when answered > 0 then adjusted_points >= (select target from adjusted_target) * 100 * answered end,
     0, []
-from penalised
+from pooled
