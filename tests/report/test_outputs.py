@@ -123,3 +123,24 @@ def test_a_big_month_prints_the_pdf_in_a_second_process(sparse_wh, tmp_path, mon
         paths = render_report(conn, sparse_wh.runs[MONTH], MONTH, tmp_path / MONTH)
     assert paths[1].name == "report.pdf" and paths[1].read_bytes().startswith(b"%PDF-")
     assert not list((tmp_path / MONTH).glob(".*partial*"))
+
+
+def test_pdf_text_shows_the_same_numbers_as_metrics_json(demo_wh, tmp_path):
+    from pypdf import PdfReader
+
+    with demo_wh.connect() as conn:
+        paths = render_report(conn, demo_wh.runs[MONTH], MONTH, tmp_path / MONTH)
+        rows = conn.execute(
+            """select metric, value, numerator, denominator from metrics
+               where run_id = ? and site_id is null and period = ? and metric in
+               ('complaint.handling_rate', 'repair.callback_rate', 'call.answer_3_rings_rate', 'complaint.count')""",
+            [demo_wh.runs[MONTH], MONTH],
+        ).fetchall()
+    first_page = PdfReader(paths[1]).pages[0].extract_text()
+    assert len(rows) == 4
+    for metric, value, numerator, denominator in rows:
+        if metric == "complaint.count":
+            assert f"{int(value)}" in first_page
+        else:  # the headline shows a rate to one decimal, and its parts
+            assert f"{value * 100:.1f}%" in first_page, metric
+            assert f"{int(numerator)}/{int(denominator)}" in first_page, metric
