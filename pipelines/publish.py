@@ -13,11 +13,8 @@ from prefect.artifacts import create_link_artifact, create_markdown_artifact, cr
 from pipelines.ingest import FileReport
 from pipelines.metrics.catalogue import definition
 
-STATUS = {"loaded": "已导入", "rejected": "拒收", "unchanged": "未变"}
-
-
 def file_sentence(r: FileReport) -> str:
-    head = f"{STATUS[r.status]} {r.source_file}"
+    head = f"{r.status_word} {r.source_file}"
     if r.status == "rejected":
         return f"{head}：{r.message}"
     return f"{head}：读取 {r.rows_read} = 导入 {r.rows_loaded} + 隔离 {r.rows_quarantined}（替换 {r.rows_replaced}）"
@@ -63,7 +60,7 @@ def artifacts(conn: duckdb.DuckDBPyConnection, result) -> None:
                              description=f"KPI {result.month}")
     create_table_artifact(
         table=[
-            {"数据集": r.dataset, "文件": r.source_file, "状态": STATUS[r.status], "读取": r.rows_read,
+            {"数据集": r.dataset, "文件": r.source_file, "状态": r.status_word, "读取": r.rows_read,
              "导入": r.rows_loaded, "隔离": r.rows_quarantined, "说明": r.message}
             for r in result.files
         ],

@@ -47,6 +47,10 @@ class FileReport:
     unknown_headers: list[str] = field(default_factory=list)
 
     @property
+    def status_word(self) -> str:
+        return {"loaded": "已导入", "rejected": "拒收", "unchanged": "未变"}[self.status]
+
+    @property
     def reconciles(self) -> bool:
         return self.rows_read == self.rows_loaded + self.rows_quarantined
 
