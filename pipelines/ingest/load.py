@@ -80,6 +80,29 @@ def previous_outcome(conn, ds: Dataset, digest: str, source_file: str) -> FileRe
     return FileReport(ds.name, source_file, "unchanged", read or 0, loaded or 0, quarantined or 0, message=note)
 
 
+def now_known(conn, ds: Dataset, digest: str, source_file: str, known: dict[str, set[str]]) -> int:
+    """Rows of this loaded file quarantined for an id (site, campaign) that is known by now:
+    a site added to 项目清单 after its calls were exported lets them load."""
+    found = 0
+    for col in (c for c in ds.columns.values() if c.references):
+        found += conn.execute(
+            """select count(*) from quarantine where dataset = ? and file_hash = ? and source_file = ?
+               and "column" = ? and value in (select unnest(?::varchar[]))""",
+            [ds.name, digest, source_file, col.name, sorted(known.get(col.references, ()))],
+        ).fetchall()[0][0]
+    return found
+
+
+def _forget_file(conn, ds: Dataset, meta) -> None:
+    """Take back what an earlier load of this very file put in, before loading it again."""
+    conn.execute(f"delete from {ds.name} where {_this_file()}", _params(meta))
+    conn.execute(f"delete from quarantine where dataset = '{ds.name}' and {_this_file()}", _params(meta))
+    conn.execute(
+        f"update files set status = 'superseded' where dataset = '{ds.name}' and status = 'loaded' and {_this_file()}",
+        _params(meta),
+    )
+
+
 def load_file(
     conn: duckdb.DuckDBPyConnection,
     ds: Dataset,
@@ -93,11 +116,14 @@ def load_file(
     """Ingest one file; an unreadable file is recorded as rejected and loads nothing."""
     digest = file_hash(path)
     earlier = previous_outcome(conn, ds, digest, source_file)
-    if earlier is not None:
+    recheck = earlier is not None and now_known(conn, ds, digest, source_file, known)
+    if earlier is not None and not recheck:
         return earlier
     meta = {"hash": digest, "run_id": run_id, "path": path, "source_file": source_file}
     conn.execute("begin transaction")
     try:
+        if recheck:  # load it again, whole: rows it quarantined for an unknown id may pass now
+            _forget_file(conn, ds, meta)
         try:
             report = _load_in_transaction(conn, ds, meta, matcher, known, progress, tolerant=False)
         except RaggedRows:  # rows with missing or extra cells: read again, keeping them

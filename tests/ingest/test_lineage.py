@@ -66,3 +66,16 @@ def test_every_file_reconciles_and_rows_carry_their_lineage(raw):
     assert raw.rows("select rows_read, rows_loaded, rows_quarantined from files where dataset = 'complaints'") == [(3, 1, 2)]
     (lineage,) = raw.rows("select source_file, source_line, length(file_hash), ingest_run_id like '2%' from complaints")
     assert lineage == ("complaints/oct.csv", 2, 64, True)
+
+
+def test_rows_quarantined_for_an_unknown_site_load_once_the_site_is_known(raw):
+    raw.write("complaints", "oct.csv", HEAD + "K1,S1,2026-10-05 10:00,来电,维修质量,\nK2,S4,2026-10-05 11:00,来电,维修质量,\n")
+    first = raw.ingest()["complaints/oct.csv"]
+    assert (first.rows_loaded, first.rows_quarantined) == (1, 1)  # S4 is not in 项目清单 yet
+    raw.write("sites", "new_site.csv", "项目编号,项目名称,项目类型\nS4,四号院,住宅\n")
+    again = raw.ingest()["complaints/oct.csv"]
+    # the unchanged file is read again, whole: both rows load, nothing is counted twice
+    assert (again.status, again.rows_read, again.rows_loaded, again.rows_quarantined) == ("loaded", 2, 2, 0)
+    assert raw.rows("select complaint_id from complaints order by 1") == [("K1",), ("K2",)]
+    assert raw.rows("select count(*) from quarantine where dataset = 'complaints'") == [(0,)]
+    assert raw.ingest()["complaints/oct.csv"].status == "unchanged"  # and then it rests
