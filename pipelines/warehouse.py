@@ -99,6 +99,17 @@ create table if not exists pareto (
     cumulative_share double,
     is_vital_few boolean
 );
+create table if not exists repair_categories (
+    run_id varchar not null,
+    month varchar not null,
+    category varchar not null,
+    shortest_deadline_hours integer,  -- urgent tickets of a category have a shorter deadline
+    longest_deadline_hours integer,
+    tickets bigint,
+    on_time bigint,
+    late bigint,
+    pending bigint
+);
 create table if not exists quarantine (
     dataset varchar not null,
     source_file varchar not null,

@@ -81,6 +81,8 @@ def compute(conn: duckdb.DuckDBPyConnection, month: str, as_of: dt.datetime, rul
                cumulative_share, is_vital_few from fct_complaint_pareto""",
             [run_id, month],
         )
+        conn.execute("insert into repair_categories select ?, ?, * from fct_repair_on_time_by_category",
+                     [run_id, month])
         conn.execute("commit")
     except BaseException:
         conn.execute("rollback")

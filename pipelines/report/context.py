@@ -59,6 +59,7 @@ def build(conn: duckdb.DuckDBPyConnection, run_id: str, month: str, lang: str = 
         "limit": sections.MAIN_SITE_ROWS,
         "pareto": sections_more.pareto(data.pareto(conn, run_id), sites, words),
         "weekly": sections.weekly_callbacks(run, sites, lang, words),
+        "on_time": sections.on_time_by_category(data.repair_categories(conn, run_id), words),
         "surveys": sections_more.surveys(run, sites, lang, words),
         "sales": sections_more.sales_league(run, sites, data.exemptions(conn, month), words),
         "freshness": quality.freshness(conn, month, run.as_of, run.rules),

@@ -165,6 +165,16 @@ def pareto(conn: duckdb.DuckDBPyConnection, run_id: str) -> dict[str | None, lis
     return by_site
 
 
+def repair_categories(conn: duckdb.DuckDBPyConnection, run_id: str) -> list[tuple]:
+    """On-time callbacks by repair category (category, shortest and longest deadline in hours,
+    tickets, on time, late, pending), most late first."""
+    return conn.execute(
+        """select category, shortest_deadline_hours, longest_deadline_hours, tickets, on_time, late, pending
+           from repair_categories where run_id = ? order by late desc, tickets desc, category""",
+        [run_id],
+    ).fetchall()
+
+
 def exemptions(conn: duckdb.DuckDBPyConnection, month: str) -> dict[str, str]:
     """Sales sites not assessed this month (an `exemptions` row), with the reason given."""
     rows = conn.execute(

@@ -75,3 +75,10 @@ def timestamp(moment: dt.datetime | None) -> str:
 def week_label(week: str, monday: dt.date, sunday: dt.date) -> str:
     """2026-W40 -> "W40 9/28–10/4" (the days it spans, some of them in the next or last month)."""
     return f"W{week.split('-W')[1]}\n{monday.month}/{monday.day}–{sunday.month}/{sunday.day}"
+
+
+def deadline(hours: int, labels: dict) -> str:
+    """48 -> 2 天, 24 -> 24 小时: whole days read as days, the handbook's way."""
+    if hours % 24 == 0 and hours > 24:
+        return f"{hours // 24} {labels['unit_days']}"
+    return f"{hours} {labels['unit_hours']}"

@@ -137,6 +137,21 @@ def _missed_names(run: RunData, site_id: str, lang: str, labels: dict) -> tuple[
     return [f"{name} {'/'.join(weeks)}" if weeks else name for name, weeks in periods.items()], len(missed)
 
 
+def on_time_by_category(rows: list[tuple], labels: dict) -> list[dict]:
+    """One line per repair category: its deadline, tickets, on time, late, pending and the on-time rate."""
+    lines = []
+    for category, shortest, longest, tickets, on_time, late, pending in rows:
+        deadline = fmt.deadline(shortest, labels)
+        if longest != shortest:
+            deadline += f" – {fmt.deadline(longest, labels)}"
+        decided = on_time + late
+        lines.append({"category": category, "deadline": deadline, "tickets": tickets, "on_time": on_time,
+                      "late": late, "pending": pending,
+                      "rate": fmt.percent(on_time / decided) if decided else labels["no_data"],
+                      "cls": "miss" if late else "ok"})
+    return lines
+
+
 def weekly_callbacks(run: RunData, sites: list[Site], lang: str, labels: dict) -> dict:
     """repair.callback_rate_weekly: the company's weeks as a chart and table, each site's in a matrix."""
     metric = "repair.callback_rate_weekly"

@@ -222,3 +222,23 @@ def test_a_deadline_reached_exactly_at_as_of_is_decided_not_pending(books):
     row = m.row("repair.callback_rate", "S1")
     # E1's deadline is not ahead of as-of any more: a miss (0 of 1); E2 is pending
     assert (row.numerator, row.denominator, row.pending) == (0, 1, 1)
+
+
+def test_on_time_callbacks_by_category_for_the_report(books):
+    books.site("S1")
+    books.site("S2", "office")
+    ticket(books, "A1", "S1", "2026-10-05 08:00", dt.timedelta(days=2), category="消防安全设施")  # 48 h: on time
+    ticket(books, "A2", "S2", "2026-10-06 08:00", dt.timedelta(days=3), category="消防安全设施")  # 72 h > 48 h: late
+    ticket(books, "B1", "S1", "2026-10-07 08:00", dt.timedelta(hours=20), category="管道漏水", urgent=True)  # 24 h: on time
+    ticket(books, "B2", "S1", "2026-10-08 08:00", dt.timedelta(days=2), category="管道漏水")  # 72 h: on time
+    ticket(books, "C1", "S1", "2026-10-30 08:00", category="门锁")  # 7 days, none yet at 11-02: pending
+    books.compute("2026-10", "2026-11-02 00:00")
+    rows = books.conn.execute(
+        """select category, shortest_deadline_hours, longest_deadline_hours, tickets, on_time, late, pending
+           from repair_categories order by category"""
+    ).fetchall()
+    assert rows == [
+        ("消防安全设施", 48, 48, 2, 1, 1, 0),
+        ("管道漏水", 24, 72, 2, 2, 0, 0),
+        ("门锁", 168, 168, 1, 0, 0, 1),
+    ]

@@ -149,3 +149,18 @@ def test_month_with_missing_datasets_says_so(sparse_wh):
         assert words[key] in page, key
     assert words["freshness"]["missing"] in page
     assert words["sections"]["sales"] in page  # the rest of the report is still there
+
+
+def test_on_time_callbacks_by_category_equal_the_warehouse_rows(demo_wh, demo_html):
+    words = labels("zh")
+    assert words["on_time_title"] in demo_html
+    with demo_wh.connect() as conn:
+        rows = conn.execute(
+            "select category, tickets, on_time, late from repair_categories where run_id = ?", [demo_wh.runs[MONTH]]
+        ).fetchall()
+    assert rows
+    for category, tickets, on_time, late in rows:
+        line = re.search(rf"<tr><td>{re.escape(category)}</td><td>[^<]*</td>(.*?)</tr>", demo_html)
+        assert line, category
+        numbers = re.findall(r'<td class="num[^"]*">(\d+)</td>', line.group(1))
+        assert numbers[:3] == [str(tickets), str(on_time), str(late)], category

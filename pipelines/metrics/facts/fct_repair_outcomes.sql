@@ -56,6 +56,8 @@ select
     numerator_part(outcome) as numerator,
     denominator_part(outcome) as denominator,
     'repairs' as dataset,
+    category,
+    deadline_hours,
     ticket_id as record_id,
     source_file,
     source_line,
