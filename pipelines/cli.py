@@ -136,7 +136,8 @@ def _file_progress(bars: Progress):
 def ingest_command(
     config: ConfigOpt = None, raw: RawOpt = None, warehouse_file: WarehouseOpt = None, wait: WaitOpt = 0
 ):
-    """Load every new or changed export under the raw folder into the warehouse.
+    """导入新的导出文件：逐行检查，合格的入库，有问题的隔离并写明原因。
+    Load every new or changed export under the raw folder into the warehouse.
 
     Each file is checked row by row: good rows load, bad rows go to quarantine
     with file, line, column and reason. A file that cannot be read at all is
@@ -172,7 +173,7 @@ def metrics_command(
     warehouse_file: WarehouseOpt = None,
     wait: WaitOpt = 0,
 ):
-    """Compute the month's handbook KPIs from the warehouse and print them against target.
+    """计算本月各项指标并与目标对比。 Compute the month's handbook KPIs and print them against target.
 
     Without --site it prints the company-wide rows; with --site, that site's rows.
     Records whose deadline is still ahead of as-of are pending, not misses.
@@ -207,8 +208,11 @@ def run_command(
     lang: LangOpt = Lang.zh,
     wait: WaitOpt = 0,
 ):
-    """The monthly job, as a Prefect flow run: ingest and validate every export, compute the
-    KPIs, write OUT/YYYY-MM/ (metrics.json). No server to start: Prefect runs it locally.
+    """月度作业：导入、检查、计算指标、出报告。 The monthly job, as a Prefect flow run.
+
+    Ingests and validates every export, computes the KPIs and writes OUT/YYYY-MM/: metrics.json,
+    report.html, report.pdf, evidence.xlsx and evidence.csv. No server to start: Prefect runs
+    it locally.
 
     Exits 0 when the run completed, bad rows quarantined included; non-zero with a
     one-line reason when it could not run (75: another run holds the warehouse).
@@ -246,7 +250,7 @@ def report_command(
     warehouse_file: WarehouseOpt = None,
     out: OutOpt = None,
 ):
-    """Write the month's report.html, report.pdf and evidence.xlsx again, from a run already made.
+    """重新生成某月的报告。 Write a month's report and evidence again, from a run already made.
 
     Reads the warehouse only (another run may be writing meanwhile? then wait for it).
 
@@ -283,7 +287,7 @@ def demo_data_command(
         bool, typer.Option("--scale", help="集团规模（1000 个项目、每月 500 万通来电），用于性能测试。")
     ] = False,
 ):
-    """Write realistic demo exports (Chinese headers, GB18030 CSV and XLSX, a few bad rows).
+    """生成演示数据。 Write realistic demo exports (Chinese headers, GB18030 CSV and XLSX, a few bad rows).
 
     Example:  kpi demo-data --out data/raw --sites 12 --months 2026-09..2026-11
     """
