@@ -218,11 +218,6 @@ def ids(prefix: str, start: int, n: int, width: int = 7) -> np.ndarray:
     return np.strings.add(prefix, np.strings.zfill(np.arange(start, start + n).astype(str), width))
 
 
-def ts_series(values: np.ndarray) -> pd.Series:
-    """A timestamp column as pandas holds it: datetime64[s], NaT for blank."""
-    return pd.Series(np.asarray(values, dtype="datetime64[s]"))
-
-
 def bool_series(values: np.ndarray, blank: np.ndarray | None = None) -> pd.Series:
     out = pd.Series(np.asarray(values, dtype=bool), dtype="boolean")
     if blank is not None:

@@ -66,15 +66,10 @@ class OpenedFile:
         return _arrow_chunks(self.path, self.encoding, self.header_line, self.columns, self.quoted)
 
 
-def has_quotes(path: Path) -> bool:
-    """Whether any cell is quoted. Without quotes no cell can span lines, and the reader can skip
-    looking for that (it halves CSV parsing time). In UTF-8 and GB18030 a 0x22 byte is always '"'."""
-    with path.open("rb") as f:
-        return any(b'"' in block for block in iter(lambda: f.read(_BLOCK), b""))
-
-
-def detect_encoding(path: Path) -> str:
-    """UTF-8 (with or without BOM), else GB18030 (a superset of GBK); checked over the whole file."""
+def scan_text(path: Path) -> tuple[str, bool]:
+    """The encoding — UTF-8 (with or without BOM), else GB18030 (a superset of GBK), checked over
+    the whole file — and whether any cell is quoted, in the same pass. Without quotes no cell
+    can span lines, and the reader skips looking for that (it halves CSV parsing time)."""
     with path.open("rb") as f:
         head = f.read(4)
     if head.startswith(codecs.BOM_UTF8):
@@ -84,23 +79,30 @@ def detect_encoding(path: Path) -> str:
     else:
         candidates = ["utf-8", "gb18030"]
     for encoding in candidates:
-        if _decodes(path, encoding):
-            return encoding
+        quoted = _quoted_if_decodes(path, encoding)
+        if quoted is not None:
+            return encoding, quoted
     raise RejectedFile(
         "无法识别文件编码（支持 UTF-8、带 BOM 的 UTF-8、GB18030/GBK）；请另存为 UTF-8 CSV 或 XLSX"
     )
 
 
-def _decodes(path: Path, encoding: str) -> bool:
+def detect_encoding(path: Path) -> str:
+    return scan_text(path)[0]
+
+
+def _quoted_if_decodes(path: Path, encoding: str) -> bool | None:
+    """Whether the text holds a '"'; None when it does not decode as `encoding`."""
     decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
+    quoted = False
     try:
         with path.open("rb") as f:
             while block := f.read(_BLOCK):
-                decoder.decode(block)
+                quoted = quoted or '"' in decoder.decode(block)
             decoder.decode(b"", final=True)
     except UnicodeDecodeError:
-        return False
-    return True
+        return None
+    return quoted
 
 
 def open_export(path: Path, dataset: Dataset, matcher: HeaderMatcher) -> OpenedFile:
@@ -109,9 +111,9 @@ def open_export(path: Path, dataset: Dataset, matcher: HeaderMatcher) -> OpenedF
         raise RejectedFile("文件为空（0 字节）")
     suffix = path.suffix.lower()
     if suffix in {".xlsx", ".xlsm"}:
-        encoding, top = "xlsx", _xlsx_top(path)
+        encoding, quoted, top = "xlsx", False, _xlsx_top(path)
     elif suffix in {".csv", ".txt"}:
-        encoding = detect_encoding(path)
+        encoding, quoted = scan_text(path)
         with path.open(encoding=encoding, newline="") as f:
             top = [row for _, row in zip(range(HEADER_SEARCH_LINES), csv.reader(f))]
     else:
@@ -124,7 +126,7 @@ def open_export(path: Path, dataset: Dataset, matcher: HeaderMatcher) -> OpenedF
         encoding=encoding,
         header_line=header_idx + 1,
         columns=_column_names(top[header_idx], names),
-        quoted=encoding != "xlsx" and has_quotes(path),
+        quoted=quoted,
         skipped_lines=[",".join(r).strip(",") for r in top[:header_idx] if any(r)],
         unknown_headers=_check_columns(dataset, names, top[header_idx]),
     )
@@ -147,8 +149,9 @@ def _check_columns(dataset: Dataset, names: list[str], header: list) -> list[str
     if missing:
         labels = "、".join(dataset.label(c) for c in missing)
         raise RejectedFile(f"缺少必需的列：{labels}；整个文件未导入")
-    for name in {n for n in names if n and names.count(n) > 1}:
-        raise RejectedFile(f"列 {dataset.label(name)} 出现了两次；整个文件未导入")
+    twice = sorted({n for n in names if n and names.count(n) > 1})
+    if twice:
+        raise RejectedFile(f"列 {'、'.join(dataset.label(n) for n in twice)} 出现了两次；整个文件未导入")
     return [str(h) for h, n in zip(header, names) if not n and str(h).strip()]
 
 
