@@ -222,7 +222,6 @@ def run_command(
     settings = _settings(config, raw=raw, warehouse=warehouse_file, out=out)
     _check_raw(settings)
     month, when = _when(settings, month, as_of)
-    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     # the terminal gets our reconciliation and, on failure, one line; PREFECT_LOGGING_LEVEL=INFO shows Prefect's
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "CRITICAL")
     from pipelines.flows import kpi_run  # Prefect loads only for the commands that use it

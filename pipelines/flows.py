@@ -16,6 +16,7 @@ import datetime as dt
 import errno
 from pathlib import Path
 
+from pipelines import prefect_env  # noqa: F401  (before prefect: its settings are read at import)
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 

@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
+import tempfile
 from pathlib import Path
 
-# before Prefect is imported: no telemetry offline, and no INFO lines written at interpreter
-# exit (the temporary server's goodbye) after pytest has closed the captured streams
-os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+# Before Prefect is imported. The suite runs Prefect from nothing, as on a new machine: its own
+# empty Prefect home (never the user's ~/.prefect, whose database a pass here would depend on),
+# and no server of the user's. Subprocesses inherit this environment.
+PREFECT_HOME = Path(tempfile.mkdtemp(prefix="kpi-tests-prefect-home-"))
+atexit.register(shutil.rmtree, PREFECT_HOME, ignore_errors=True)
+os.environ["PREFECT_HOME"] = str(PREFECT_HOME)
+for name in ("PREFECT_API_URL", "PREFECT_API_KEY", "PREFECT_PROFILES_PATH", "PREFECT_PROFILE"):
+    os.environ.pop(name, None)
+# no INFO lines written at interpreter exit (the temporary server's goodbye) after pytest has
+# closed the captured streams
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 
 import pytest  # noqa: E402
