@@ -4,10 +4,8 @@
 # Extra arguments go to `kpi run` (e.g. --month 2026-10 --as-of 2026-11-01T06:00).
 source "$(dirname "$0")/scripts/bootstrap.sh"
 cd "$ROOT"
-args=("$@")
 if [ -z "$(ls -A data/raw 2>/dev/null | grep -v README.md)" ]; then
   kpi demo-data --out data/raw
-  # the demo covers 2026-09..2026-11: report its last complete month unless told otherwise
-  [ ${#args[@]} -eq 0 ] && args=(--month 2026-10)
 fi
-exec kpi run --raw data/raw --warehouse data/warehouse.duckdb --out out "${args[@]}"
+# without --month: the latest month that has ended and has data (the demo's: 2026-11)
+exec kpi run --raw data/raw --warehouse data/warehouse.duckdb --out out "$@"

@@ -27,7 +27,7 @@ from pipelines import jobs
 from pipelines.ingest import unknown_folders
 from pipelines.lock import WarehouseBusy
 from pipelines.settings import ConfigError, Settings, load_settings
-from pipelines.terminal import console, err, print_metrics, print_reconciliation
+from pipelines.terminal import console, err, print_metrics, print_reconciliation, print_run_summary, month_heading
 from schemas.declarations import datasets
 
 app = typer.Typer(
@@ -63,7 +63,10 @@ def _settings(config: Path | None, **flags) -> Settings:
 
 
 MonthOpt = Annotated[
-    str | None, typer.Option("--month", help="考核月 YYYY-MM（默认：as-of 所在月）。 The month.")
+    str | None,
+    typer.Option("--month", help="考核月 YYYY-MM；current = 本月至今（月中报告）；"
+                 "默认：as-of 时已结束且有数据的最近一个月。"
+                 " The month; current: month to date; default: the latest ended month with data."),
 ]
 AsOfOpt = Annotated[
     str | None,
@@ -83,12 +86,12 @@ WaitOpt = Annotated[
 ]
 
 
-def _when(settings: Settings, month: str | None, as_of: str | None) -> tuple[str, dt.datetime]:
+def _when(settings: Settings, month: str | None, as_of: str | None) -> tuple[str | None, dt.datetime]:
+    """The --month as given (None: the run chooses, once the data is in) and the as-of time."""
     try:
         when = jobs.parse_as_of(as_of, settings)
-        month = month or when.strftime("%Y-%m")
-        if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", month):
-            raise ValueError(f"--month {month} 应为 YYYY-MM")
+        if month not in (None, jobs.CURRENT) and not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", month):
+            raise ValueError(f"--month {month} 应为 YYYY-MM 或 current")
     except ValueError as exc:
         err.print(f"[red]时间参数无效[/red] {exc}（例：--month 2026-10 --as-of 2026-11-01T06:00）")
         raise typer.Exit(2) from exc
@@ -183,6 +186,7 @@ def metrics_command(
     settings = _settings(config, warehouse=warehouse_file)
     month, when = _when(settings, month, as_of)
     with _one_line_failures(), jobs.recorded_run(settings, "metrics", when, wait) as (conn, run_id):
+        month = jobs.choose_month(conn, month, when)
         jobs.compute_month(conn, settings, run_id, month, when)
         rows = conn.execute(
             """select metric, site_id, period, value, numerator, denominator, target, meets_target, unit,
@@ -194,7 +198,8 @@ def metrics_command(
     if not rows:
         err.print(f"没有 {site} 的指标：该项目不存在，或本月不适用。")
         raise typer.Exit(1)
-    print_metrics(rows, f"{month} {'全公司 company-wide' if site is None else site}（as-of {when:%Y-%m-%d %H:%M}）")
+    scope = "全公司 company-wide" if site is None else site
+    print_metrics(rows, f"{month_heading(month, when)} {scope}（as-of {when:%Y-%m-%d %H:%M}）")
 
 
 @app.command("run")
@@ -235,9 +240,7 @@ def run_command(
         if f.stale:
             age = "没有任何记录" if f.newest is None else f"最新记录 {f.newest:%Y-%m-%d}，已 {f.days_old:.0f} 天未更新"
             err.print(f"[yellow]数据可能过时[/yellow] {f.title}（{f.dataset}）：{age}")
-    console.print(f"{month}：{result.metric_rows} 行指标（as-of {when:%Y-%m-%d %H:%M}，运行 {result.run_id}）")
-    for path in result.outputs:
-        console.print(f"  → {path}")
+    print_run_summary(result)
 
 
 @app.command("report")

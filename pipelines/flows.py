@@ -74,13 +74,15 @@ def kpi_run(
     config: str | None = None,
     wait_seconds: float = 0,
 ) -> jobs.RunResult:
-    """One month: ingest every new export, compute the KPIs, write OUT/YYYY-MM/."""
+    """One month: ingest every new export, compute the KPIs, write OUT/YYYY-MM/.
+
+    `month`: YYYY-MM, `current` (month to date), or None: the latest ended month with data."""
     settings = load_settings(Path(config) if config else None, raw=raw, warehouse=warehouse, out=out)
     when = jobs.parse_as_of(as_of, settings)
-    month = month or when.strftime("%Y-%m")
     with jobs.recorded_run(settings, "run", when, wait_seconds) as (conn, run_id):
-        result = jobs.RunResult(run_id, month, when)
+        result = jobs.RunResult(run_id, None, when)
         result.files = ingest_task(conn, settings, run_id)
+        result.month = month = jobs.choose_month(conn, month, when)  # which months have data: after ingest
         result.metric_rows = metrics_task(conn, settings, run_id, month, when)
         result.outputs = outputs_task(conn, settings, run_id, month, lang)
         result.freshness = jobs.freshness(conn, settings, when)
@@ -92,7 +94,8 @@ def kpi_run(
 def nightly(raw: str | None = None, warehouse: str | None = None, out: str | None = None,
             lang: str = "zh", config: str | None = None) -> jobs.RunResult:
     """Every night: new exports in, the month-to-date KPIs and report refreshed."""
-    return kpi_run(raw=raw, warehouse=warehouse, out=out, lang=lang, config=config, wait_seconds=600)
+    return kpi_run(month=jobs.CURRENT, raw=raw, warehouse=warehouse, out=out, lang=lang, config=config,
+                   wait_seconds=600)
 
 
 @flow(name="monthly", validate_parameters=False)

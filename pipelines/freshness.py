@@ -70,3 +70,13 @@ def check(
             status = "ok"
         found.append(Freshness(name, ds.title, rows, newest, days, in_period if month else None, status, limit))
     return found
+
+
+def months_with_data(conn: duckdb.DuckDBPyConnection, as_of: dt.datetime) -> list[str]:
+    """`YYYY-MM` of every month in which some dataset has a record dated at or before as-of."""
+    dated = [(name, ds.event_time) for name, ds in datasets().items() if ds.event_time]
+    union = " union ".join(
+        f"""select distinct strftime("{column}", '%Y-%m') as month from {name} where "{column}" <= $as_of"""
+        for name, column in dated
+    )
+    return [row[0] for row in conn.execute(f"select month from ({union}) order by month", {"as_of": as_of}).fetchall()]

@@ -25,6 +25,7 @@ from pipelines.ingest import FileReport, ingest
 from pipelines.ingest.headers import HeaderMatcher
 from pipelines.freshness import Freshness
 from pipelines.freshness import check as check_freshness
+from pipelines.freshness import months_with_data
 from pipelines.lock import writer_lock
 from pipelines.report import render_report
 from pipelines.settings import Settings
@@ -60,6 +61,21 @@ def parse_as_of(text: str | None, settings: Settings) -> dt.datetime:
     return value
 
 
+CURRENT = "current"  # --month current: the month of as-of, to date
+
+
+def choose_month(conn: duckdb.DuckDBPyConnection, month: str | None, as_of: dt.datetime) -> str:
+    """The month a run reports. Named: that one (`current`: the month as-of falls in, to date).
+    Not named: the latest month that has ended at as-of and has data; with none, the current one."""
+    running = as_of.strftime("%Y-%m")
+    if month == CURRENT:
+        return running
+    if month:
+        return month
+    ended = [m for m in months_with_data(conn, as_of) if m < running]
+    return ended[-1] if ended else running
+
+
 def freshness(conn: duckdb.DuckDBPyConnection, settings: Settings, as_of: dt.datetime) -> list[Freshness]:
     """The dated datasets' freshness at as-of: exports that stopped arriving show here."""
     return [f for f in check_freshness(conn, settings.rules, as_of) if f.stale_after_days is not None]
@@ -91,13 +107,17 @@ def ingest_exports(conn, settings: Settings, run_id: str, on_file: Callable | No
 
 
 def export_metrics_json(conn: duckdb.DuckDBPyConnection, run_id: str, path: Path) -> Path:
-    """metrics.json in the contract's shape (§3): values not rounded; written whole or not at all."""
+    """metrics.json in the contract's shape (§3): values not rounded; written whole or not at all.
+
+    Beside the contract's fields, `in_progress`: the row's period had not ended at as-of (a
+    month-to-date row, or a week still running, whose meets_target is then null)."""
+    fields = [*CONTRACT_FIELDS, "in_progress"]
     rows = conn.execute(
-        f"""select {", ".join(CONTRACT_FIELDS)} from metrics where run_id = ?
-            order by metric, site_id nulls first, period""",
+        f"""select {", ".join(CONTRACT_FIELDS)}, list_contains(coalesce(flags, []), 'in_progress')
+            from metrics where run_id = ? order by metric, site_id nulls first, period""",
         [run_id],
     ).fetchall()
-    document = [{k: _json_number(v) for k, v in zip(CONTRACT_FIELDS, row)} for row in rows]
+    document = [{k: _json_number(v) for k, v in zip(fields, row)} for row in rows]
     write_atomically(path, json.dumps(document, ensure_ascii=False, indent=1))
     return path
 

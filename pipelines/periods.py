@@ -16,6 +16,11 @@ def add_months(day: dt.date, months: int) -> dt.date:
     return dt.date(index // 12, index % 12 + 1, 1)
 
 
+def month_end(month: str) -> dt.datetime:
+    """The first moment after the month: an as-of before it sees the month in progress."""
+    return dt.datetime.combine(add_months(month_start(month), 1), dt.time())
+
+
 def month_before(month: str) -> str:
     return add_months(month_start(month), -1).strftime("%Y-%m")
 

@@ -8,6 +8,7 @@ from rich.table import Table
 from rich.text import Text
 
 from pipelines.ingest import FileReport
+from pipelines.periods import month_end
 
 console = Console()
 err = Console(stderr=True, soft_wrap=True)  # a reason stays on one line in a log
@@ -32,7 +33,20 @@ def _shown(value, unit: str) -> str:
     return f"{value:g}"
 
 
-FLAG_WORDS = {"vital_few": "关键少数", "reference": "参考（开业当月）", "no_phone_surveys": "无电访"}
+FLAG_WORDS = {"vital_few": "关键少数", "reference": "参考（开业当月）", "no_phone_surveys": "无电访",
+              "in_progress": "周期未结束"}
+
+
+def _status(meets, target, value, flags) -> str:
+    """A period still running at as-of is never red: behind so far, or not judged until it ends."""
+    running = "in_progress" in (flags or [])
+    if meets is True:
+        return "[green]达标[/]"
+    if meets is False:
+        return "[yellow]暂未达标[/]" if running else "[red]未达标[/]"
+    if target is None:
+        return "—"
+    return "[dim]进行中[/]" if running and value is not None else "无数据"
 
 
 def print_metrics(rows, title: str) -> None:
@@ -44,7 +58,7 @@ def print_metrics(rows, title: str) -> None:
     for metric, _site, period, value, num, den, target, meets, unit, pending, flags in rows:
         family = definition(metric)
         name = family.zh + (f" · {metric.removeprefix(family.prefix)}" if family.is_template else "")
-        status = {True: "[green]达标[/]", False: "[red]未达标[/]"}.get(meets, "—" if target is None else "无数据")
+        status = _status(meets, target, value, flags)
         ratio = f"{num:g}/{den:g}" if num is not None and den is not None else ""
         shown_target = _shown(target, unit) if target is not None else ""
         notes = "、".join(FLAG_WORDS.get(f, f) for f in flags or [])
@@ -66,6 +80,22 @@ def emit_table(title: str, headers: list[str], lines: list[list[str]]) -> None:
     console.print(title, markup=False)
     for line in [headers, *lines]:
         console.print(Text.from_markup("\t".join(line)), soft_wrap=True, highlight=False)
+
+
+def month_heading(month: str, as_of) -> str:
+    """`2026-11`, or `2026-12 月中报告：截至 12 月 2 日` when the month had not ended at as-of."""
+    from pipelines.report.context import labels
+    from pipelines.report.formatting import mid_month
+
+    return f"{month} {mid_month(as_of, 'zh', labels('zh'))}" if as_of < month_end(month) else month
+
+
+def print_run_summary(result) -> None:
+    """The run's last lines: which month, as of when, and where its outputs are."""
+    console.print(f"{month_heading(result.month, result.as_of)}：{result.metric_rows} 行指标"
+                  f"（as-of {result.as_of:%Y-%m-%d %H:%M}，运行 {result.run_id}）")
+    for path in result.outputs:
+        console.print(f"  → {path}")
 
 
 def print_reconciliation(reports: list[FileReport]) -> None:

@@ -35,6 +35,7 @@ def test_ingest_without_a_raw_folder_says_so(tmp_path):
 
 
 CONTRACT_KEYS = {"metric", "site_id", "period", "value", "numerator", "denominator", "target", "meets_target", "unit"}
+EXTRA_KEYS = {"in_progress"}  # contract §3: more fields may follow
 
 
 def test_run_writes_metrics_json_in_the_contract_shape(raw, tmp_path):
@@ -48,11 +49,14 @@ def test_run_writes_metrics_json_in_the_contract_shape(raw, tmp_path):
                                  "--as-of", "2026-11-05T06:00", "--out", str(out)])
     assert result.exit_code == 0, result.output
     rows = json.loads((out / "2026-10" / "metrics.json").read_text(encoding="utf-8"))
-    assert all(set(r) == CONTRACT_KEYS for r in rows)
+    assert all(set(r) == CONTRACT_KEYS | EXTRA_KEYS for r in rows)
+    # as of 11-05 October and all its weeks (the last, W44, ended Sunday 11-01) are over
+    assert not any(r["in_progress"] for r in rows if r["period"] != "2026-Q4")
     monthly = next(r for r in rows if r["metric"] == "repair.callback_rate" and r["site_id"] == "S1")
     # T1 called back, T2 not (its 7-day deadline passed by 11-05): 1 of 2
     assert monthly == {"metric": "repair.callback_rate", "site_id": "S1", "period": "2026-10", "value": 0.5,
-                       "numerator": 1, "denominator": 2, "target": 1, "meets_target": False, "unit": "rate"}
+                       "numerator": 1, "denominator": 2, "target": 1, "meets_target": False, "unit": "rate",
+                       "in_progress": False}
     company = [r for r in rows if r["metric"] == "repair.callback_rate" and r["site_id"] is None]
     assert len(company) == 1
 

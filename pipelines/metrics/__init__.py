@@ -40,10 +40,11 @@ def _register_inputs(conn: duckdb.DuckDBPyConnection, month: str, rules: dict) -
            select metric, grain, applies, company, unit, sql, cast(target as decimal(9, 4)) as target
            from catalogue_input"""
     )
-    q_key, _, _ = periods.quarter(month)
-    run_periods = [("month", month), ("quarter", q_key)] + [("week", w) for w, _ in periods.iso_weeks(month)]
-    conn.execute("create or replace temp table run_periods (grain varchar, period varchar)")
-    conn.executemany("insert into run_periods values (?, ?)", run_periods)
+    q_key, _, q_next = periods.quarter(month)
+    run_periods = [("month", month, periods.add_months(periods.month_start(month), 1)), ("quarter", q_key, q_next)]
+    run_periods += [("week", w, monday + dt.timedelta(days=7)) for w, monday in periods.iso_weeks(month)]
+    conn.execute("create or replace temp table run_periods (grain varchar, period varchar, ends_at timestamp)")
+    conn.executemany("insert into run_periods values (?, ?, ?)", run_periods)
     conn.execute(
         "create or replace temp table survey_targets "
         "(kind varchar, issue_target decimal(9, 4), return_target decimal(9, 4))"
@@ -67,12 +68,19 @@ def compute(conn: duckdb.DuckDBPyConnection, month: str, as_of: dt.datetime, rul
     conn.execute("begin transaction")
     try:
         conn.execute(f"create or replace temp table run_metrics as {union}")
+        # A period that has not ended at as-of is in progress (flagged). A week still running is
+        # not judged against its target: its callbacks can still come (issue 9). A month or
+        # quarter still running keeps its result so far, which the report shows as "so far".
         conn.execute(
             """insert into metrics
                select $run_id, $month, $as_of, r.metric, r.site_id, r.period, r.value, r.numerator,
-                      r.denominator, r.target, r.meets_target, f.unit, r.pending, r.flags
+                      r.denominator, r.target,
+                      case when p.grain = 'week' and p.ends_at > $as_of then null else r.meets_target end,
+                      f.unit, r.pending,
+                      case when p.ends_at > $as_of then list_append(r.flags, 'in_progress') else r.flags end
                from run_metrics r
-               join metric_families f on r.metric = f.id or (f.is_template and starts_with(r.metric, f.prefix))""",
+               join metric_families f on r.metric = f.id or (f.is_template and starts_with(r.metric, f.prefix))
+               left join run_periods p on p.period = r.period""",
             {"run_id": run_id, "month": month, "as_of": as_of},
         )
         _write_evidence(conn, run_id, month)

@@ -11,6 +11,7 @@ import duckdb
 import yaml
 
 from pipelines.metrics.catalogue import definition
+from pipelines.periods import month_end
 from pipelines.report import data, quality, sections, sections_more
 from pipelines.report import formatting as fmt
 from schemas.declarations import datasets
@@ -40,6 +41,7 @@ def build(conn: duckdb.DuckDBPyConnection, run_id: str, month: str, lang: str = 
     files = quality.files(conn)
     reasons, quarantined = quality.top_reasons(conn)
     title = words["title_company"].format(company=company) if company else words["title"]
+    running = run.as_of is not None and run.as_of < month_end(month)
     return {
         "lang": lang,
         "L": words,
@@ -52,8 +54,10 @@ def build(conn: duckdb.DuckDBPyConnection, run_id: str, month: str, lang: str = 
         "generated": fmt.timestamp(dt.datetime.now().replace(microsecond=0)),
         "previous_run": prev_id,
         "headline": headline,
+        "mid_month": fmt.mid_month(run.as_of, lang, words) if running else "",
+        "summary_text": words["headline_summary_mtd" if running else "headline_summary"],
         "summary": {"total": len(scored), "met": sum(r["status"]["cls"] == "met" for r in scored),
-                    "missed": sum(r["status"]["cls"] == "miss" for r in scored),
+                    "missed": sum(r["status"]["cls"] in sections.BEHIND for r in scored),
                     "nodata": sum(r["status"]["cls"] == "nodata" for r in scored)},
         "sites": sections.site_overview(run, sites, lang, words),
         "limit": sections.MAIN_SITE_ROWS,

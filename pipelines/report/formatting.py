@@ -68,6 +68,11 @@ def month_label(month: str, lang: str) -> str:
     return f"{year}年{mon}月"
 
 
+def mid_month(as_of: dt.datetime, lang: str, labels: dict) -> str:
+    """「月中报告：截至 12 月 2 日」: the first line of a report whose month had not ended."""
+    return labels["mid_month"].format(month=as_of.month, day=as_of.day, month_name=as_of.strftime("%B %Y"))
+
+
 def timestamp(moment: dt.datetime | None) -> str:
     return moment.strftime("%Y-%m-%d %H:%M") if moment else ""
 

@@ -49,8 +49,10 @@ def cell(row: MetricRow | None, labels: dict) -> dict:
         return {"text": "—", "cls": "na", "title": labels["not_applicable"]}
     if row.value is None:
         return {"text": labels["no_data"], "cls": "nodata", "title": labels["no_data_hint"]}
-    cls = {True: "met", False: "miss"}.get(row.meets_target, "")
+    cls = _colour(row)
     title = fmt.ratio(row.numerator, row.denominator)
+    if cls == "running":
+        title += f"  {labels['running']}"
     if row.pending:
         title += f"  {labels['pending']} {row.pending}"
     return {"text": fmt.value(row.value, row.unit, labels["no_data"]), "cls": cls, "title": title.strip()}
@@ -92,11 +94,25 @@ def _trend_months(month: str) -> list[str]:
     return [add_months(first, -i).strftime("%Y-%m") for i in range(11, -1, -1)]
 
 
-def _status(row: MetricRow, labels: dict) -> dict:
+BEHIND = ("miss", "sofar")  # cell classes of a row below its target (final, or a month so far)
+
+
+def _colour(row: MetricRow) -> str:
+    """met / miss; a period still running at as-of is never red: "sofar" (a month behind so far)
+    or "running" (a week, not judged until it ends)."""
+    running = "in_progress" in row.flags
     if row.meets_target is True:
-        return {"text": labels["met"], "cls": "met"}
+        return "met"
     if row.meets_target is False:
-        return {"text": labels["missed"], "cls": "miss"}
+        return "sofar" if running else "miss"
+    return "running" if running and row.target is not None and row.value is not None else ""
+
+
+def _status(row: MetricRow, labels: dict) -> dict:
+    cls = _colour(row)
+    if cls:
+        return {"text": labels[{"met": "met", "miss": "missed", "sofar": "missed_so_far", "running": "running"}[cls]],
+                "cls": cls}
     if row.target is not None and row.value is None:
         return {"text": labels["no_data"], "cls": "nodata"}
     return {"text": "", "cls": ""}
@@ -169,10 +185,10 @@ def weekly_callbacks(run: RunData, sites: list[Site], lang: str, labels: dict) -
     for site_id in site_ids:
         cells = [cell(run.get(metric, site_id, w), labels) for w in weeks]
         matrix.append({"site": site_label(known.get(site_id), site_id), "cells": cells,
-                       "misses": sum(c["cls"] == "miss" for c in cells)})
+                       "misses": sum(c["cls"] in BEHIND for c in cells)})
     table = []
     for w, row in zip(weeks, company):
-        below = sum(1 for m in matrix if m["cells"][weeks.index(w)]["cls"] == "miss")
+        below = sum(1 for m in matrix if m["cells"][weeks.index(w)]["cls"] in BEHIND)
         table.append({"week": w, "days": f"{spans[w][0]:%m-%d} – {spans[w][1]:%m-%d}", "value": cell(row, labels),
                       "ratio": fmt.ratio(row.numerator, row.denominator) if row else "",
                       "pending": row.pending if row else 0, "sites_below": below})

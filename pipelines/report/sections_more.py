@@ -9,7 +9,7 @@ from pipelines.periods import quarter
 from pipelines.report import charts
 from pipelines.report import formatting as fmt
 from pipelines.report.data import MetricRow, ParetoRow, RunData, Site
-from pipelines.report.sections import MAIN_SITE_ROWS, cell, metric_name, site_label
+from pipelines.report.sections import BEHIND, MAIN_SITE_ROWS, cell, metric_name, site_label
 
 # Site charts for the sites with most complaints; the others get their Pareto as a line of text.
 # A chart costs ~0.15 s and ~60 kB of HTML, and a thousand of them would help nobody.
@@ -105,7 +105,7 @@ def surveys(run: RunData, sites: list[Site], lang: str, labels: dict) -> dict:
                 "cells": cells, "arithmetic": penalty_arithmetic(run, site_id, labels),
                 "issue_target": fmt.target(issue.target, "rate") if issue else "",
                 "return_target": fmt.target(ret.target, "rate") if ret else "",
-                "misses": sum(c["cls"] == "miss" for c in cells)}
+                "misses": sum(c["cls"] in BEHIND for c in cells)}
 
     site_lines = [line(s) for s in site_ids]
     dims = [d for d in survey_dimensions() if run.get(f"survey.dimension_satisfaction.{d}") is not None]
