@@ -51,6 +51,8 @@ def ingest_task(conn, settings: Settings, run_id: str):
 
 @task(name="计算指标 metrics", cache_policy=NO_CACHE)
 def metrics_task(conn, settings: Settings, run_id: str, month: str, as_of: dt.datetime) -> int:
+    for earlier in jobs.fill_trend(conn, settings, month, as_of):
+        get_run_logger().info(f"{earlier} 没有已存的结果：已按现有数据算出，作为 {month} 的趋势点")
     rows = jobs.compute_month(conn, settings, run_id, month, as_of)
     get_run_logger().info(f"{month} 的指标已算出：{rows} 行（截至 {as_of:%Y-%m-%d %H:%M}）")
     return rows

@@ -27,7 +27,8 @@ from pipelines.freshness import Freshness
 from pipelines.freshness import check as check_freshness
 from pipelines.freshness import months_with_data
 from pipelines.lock import writer_lock
-from pipelines.report import render_report
+from pipelines.periods import trailing_months
+from pipelines.report import latest_run, render_report
 from pipelines.settings import Settings
 from schemas.declarations import datasets
 
@@ -149,6 +150,30 @@ def write_atomically(path: Path, text: str) -> None:
 
 def compute_month(conn, settings: Settings, run_id: str, month: str, as_of: dt.datetime) -> int:
     return metrics.compute(conn, month, as_of, settings.rules, run_id)
+
+
+TREND_MONTHS = 12  # the report's trend: the month and the eleven before it
+
+
+def fill_trend(conn, settings: Settings, month: str, as_of: dt.datetime) -> list[str]:
+    """The months before `month` in its trend that have data but no stored result, each computed
+    now as a run of its own (command `trend`), so the report's 上月 / 环比 / 近 12 个月 come from
+    the data, and later runs reuse the stored result. Returns the months computed."""
+    earlier = trailing_months(month, TREND_MONTHS)[:-1]
+    with_data = set(months_with_data(conn, as_of))
+    computed = []
+    for m in earlier:
+        if m not in with_data or latest_run(conn, m) is not None:
+            continue
+        run_id = warehouse.start_run(conn, "trend", settings.record(), as_of)
+        try:
+            compute_month(conn, settings, run_id, m, as_of)
+        except BaseException as exc:
+            warehouse.finish_run(conn, run_id, "failed", f"{type(exc).__name__}: {exc}")
+            raise
+        warehouse.finish_run(conn, run_id, "completed", f"{m} 的趋势点（截至 {as_of:%Y-%m-%d %H:%M}）")
+        computed.append(m)
+    return computed
 
 
 def write_outputs(conn, settings: Settings, run_id: str, month: str, lang: str = "zh") -> list[Path]:

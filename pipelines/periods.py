@@ -21,8 +21,19 @@ def month_end(month: str) -> dt.datetime:
     return dt.datetime.combine(add_months(month_start(month), 1), dt.time())
 
 
+def add_months_key(month: str, months: int) -> str:
+    """`add_months_key("2026-10", -11)` -> "2025-11"."""
+    return add_months(month_start(month), months).strftime("%Y-%m")
+
+
+def trailing_months(month: str, count: int) -> list[str]:
+    """The `count` months ending with `month`, oldest first: `trailing_months("2026-10", 3)` ->
+    ["2026-08", "2026-09", "2026-10"]."""
+    return [add_months_key(month, -i) for i in range(count - 1, -1, -1)]
+
+
 def month_before(month: str) -> str:
-    return add_months(month_start(month), -1).strftime("%Y-%m")
+    return add_months_key(month, -1)
 
 
 def months_between(first: str, last: str) -> list[str]:

@@ -123,7 +123,7 @@ def trend(conn: duckdb.DuckDBPyConnection, run: RunData, months: int = 12) -> di
     """Company-wide monthly values of the last `months` months, by metric: [(month, value)].
 
     Each earlier month is read from its latest run; the report's month from the run itself."""
-    first = params.add_months(params.month_start(run.month), -(months - 1)).strftime("%Y-%m")
+    first = params.trailing_months(run.month, months)[0]
     rows = conn.execute(
         """with runs_by_month as (
                select m.month, m.run_id, max(r.started_at) as started_at

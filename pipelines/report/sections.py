@@ -7,7 +7,7 @@ Every number shown is a `metrics` row of the run, formatted; nothing is recomput
 from __future__ import annotations
 
 from pipelines.metrics.catalogue import catalogue, definition
-from pipelines.periods import add_months, iso_weeks, month_start
+from pipelines.periods import iso_weeks, trailing_months
 from pipelines.report import charts
 from pipelines.report import formatting as fmt
 from pipelines.report.data import MetricRow, RunData, Site, week_days
@@ -60,7 +60,7 @@ def cell(row: MetricRow | None, labels: dict) -> dict:
 
 def headline(run: RunData, previous: RunData | None, trend: dict, lang: str, labels: dict) -> list[dict]:
     """The company-wide monthly rows, in catalogue order, with last month and the 12-month line."""
-    months = _trend_months(run.month)
+    months = trailing_months(run.month, 12)
     rows = []
     for entry in catalogue():
         if not entry.company or entry.grain != "month" or entry.id.startswith(NOT_HEADLINE):
@@ -86,12 +86,6 @@ def headline(run: RunData, previous: RunData | None, trend: dict, lang: str, lab
             "spark_title": f"{shown[0]} – {shown[-1]}" if shown else "",
         })
     return rows
-
-
-def _trend_months(month: str) -> list[str]:
-    """The twelve months ending with `month`, oldest first."""
-    first = month_start(month)
-    return [add_months(first, -i).strftime("%Y-%m") for i in range(11, -1, -1)]
 
 
 BEHIND = ("miss", "sofar")  # cell classes of a row below its target (final, or a month so far)
