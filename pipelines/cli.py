@@ -21,9 +21,7 @@ from typing import Annotated
 import duckdb
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-from pipelines import jobs
+from pipelines import jobs, progress, terminal
 from pipelines.ingest import unknown_folders
 from pipelines.lock import WarehouseBusy
 from pipelines.settings import ConfigError, Settings, load_settings
@@ -120,24 +118,23 @@ def _one_line_failures():
         raise typer.Exit(1) from exc
 
 
-def _progress_bars():
-    return Progress(
-        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-        console=err, transient=True,
-    )
+QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="不显示进度。 No progress display.")]
+VerboseOpt = Annotated[
+    bool, typer.Option("--verbose", "-v", help="同时显示 Prefect 的日志。 Show Prefect's own logs too.")
+]
 
 
-def _file_progress(bars: Progress):
-    def on_file(path: Path, ds):
-        task = bars.add_task(f"{ds.title} {path.name}", total=None)
-        return lambda rows: bars.advance(task, rows)
-
-    return on_file
+@contextmanager
+def _watched(quiet: bool):
+    """The run's stage and progress on stderr for the length of the block (see terminal.watching)."""
+    with terminal.watching(quiet) as reporter, progress.reporting(reporter):
+        yield
 
 
 @app.command("ingest")
 def ingest_command(
-    config: ConfigOpt = None, raw: RawOpt = None, warehouse_file: WarehouseOpt = None, wait: WaitOpt = 0
+    config: ConfigOpt = None, raw: RawOpt = None, warehouse_file: WarehouseOpt = None, wait: WaitOpt = 0,
+    quiet: QuietOpt = False,
 ):
     """导入新的导出文件：逐行检查，合格的入库，有问题的隔离并写明原因。
     Load every new or changed export under the raw folder into the warehouse.
@@ -151,11 +148,11 @@ def ingest_command(
     """
     settings = _settings(config, raw=raw, warehouse=warehouse_file)
     _check_raw(settings)
-    with _one_line_failures(), _progress_bars() as bars, jobs.recorded_run(settings, "ingest", wait_seconds=wait) as (
+    with _one_line_failures(), _watched(quiet), jobs.recorded_run(settings, "ingest", wait_seconds=wait) as (
         conn,
         run_id,
     ):
-        reports = jobs.ingest_exports(conn, settings, run_id, _file_progress(bars))
+        reports = jobs.ingest_exports(conn, settings, run_id)
     print_reconciliation(reports)
 
 
@@ -175,6 +172,7 @@ def metrics_command(
     config: ConfigOpt = None,
     warehouse_file: WarehouseOpt = None,
     wait: WaitOpt = 0,
+    quiet: QuietOpt = False,
 ):
     """计算本月各项指标并与目标对比。 Compute the month's handbook KPIs and print them against target.
 
@@ -185,7 +183,7 @@ def metrics_command(
     """
     settings = _settings(config, warehouse=warehouse_file)
     month, when = _when(settings, month, as_of)
-    with _one_line_failures(), jobs.recorded_run(settings, "metrics", when, wait) as (conn, run_id):
+    with _one_line_failures(), _watched(quiet), jobs.recorded_run(settings, "metrics", when, wait) as (conn, run_id):
         month = jobs.choose_month(conn, month, when)
         jobs.compute_month(conn, settings, run_id, month, when)
         rows = conn.execute(
@@ -212,6 +210,8 @@ def run_command(
     out: OutOpt = None,
     lang: LangOpt = Lang.zh,
     wait: WaitOpt = 0,
+    quiet: QuietOpt = False,
+    verbose: VerboseOpt = False,
 ):
     """月度作业：导入、检查、计算指标、出报告。 The monthly job, as a Prefect flow run.
 
@@ -227,11 +227,14 @@ def run_command(
     settings = _settings(config, raw=raw, warehouse=warehouse_file, out=out)
     _check_raw(settings)
     month, when = _when(settings, month, as_of)
-    # the terminal gets our reconciliation and, on failure, one line; PREFECT_LOGGING_LEVEL=INFO shows Prefect's
+    # the terminal gets our progress, reconciliation and, on failure, one line; Prefect's own logs
+    # only when asked (--verbose, or the user's own PREFECT_LOGGING_LEVEL)
+    if verbose:
+        os.environ["PREFECT_LOGGING_LEVEL"] = "INFO"
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "CRITICAL")
     from pipelines.flows import kpi_run  # Prefect loads only for the commands that use it
 
-    with _one_line_failures():
+    with _one_line_failures(), _watched(quiet):
         result = kpi_run(month=month, as_of=when.isoformat(), raw=str(settings.raw_dir),
                          warehouse=str(settings.warehouse), out=str(settings.out_dir), lang=lang.value,
                          config=str(config) if config else None, wait_seconds=wait)

@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 
 import duckdb
 
-from pipelines import metrics, warehouse
+from pipelines import metrics, progress, warehouse
 from pipelines.ingest import FileReport, ingest
 from pipelines.ingest.headers import HeaderMatcher
 from pipelines.freshness import Freshness
@@ -103,8 +103,9 @@ def recorded_run(
 
 def ingest_exports(conn, settings: Settings, run_id: str, on_file: Callable | None = None) -> list[FileReport]:
     matcher = HeaderMatcher(datasets(), settings.headers)
-    kwargs = {"on_file": on_file} if on_file else {}
-    return ingest(conn, settings.raw_dir, run_id, matcher, **kwargs)
+    watching = progress.current()
+    return ingest(conn, settings.raw_dir, run_id, matcher, on_file or watching.file,
+                  on_plan=lambda files: watching.stage("导入 ingest", files))
 
 
 def export_metrics_json(conn: duckdb.DuckDBPyConnection, run_id: str, path: Path) -> Path:
@@ -149,6 +150,7 @@ def write_atomically(path: Path, text: str) -> None:
 
 
 def compute_month(conn, settings: Settings, run_id: str, month: str, as_of: dt.datetime) -> int:
+    progress.current().stage(f"计算指标 metrics {month}")
     return metrics.compute(conn, month, as_of, settings.rules, run_id)
 
 
@@ -166,8 +168,9 @@ def fill_trend(conn, settings: Settings, month: str, as_of: dt.datetime) -> list
         if m not in with_data or latest_run(conn, m) is not None:
             continue
         run_id = warehouse.start_run(conn, "trend", settings.record(), as_of)
+        progress.current().stage(f"计算指标 metrics {m}（{month} 的趋势点）")
         try:
-            compute_month(conn, settings, run_id, m, as_of)
+            metrics.compute(conn, m, as_of, settings.rules, run_id)
         except BaseException as exc:
             warehouse.finish_run(conn, run_id, "failed", f"{type(exc).__name__}: {exc}")
             raise
@@ -183,6 +186,7 @@ def write_outputs(conn, settings: Settings, run_id: str, month: str, lang: str =
     failed run leaves the month's previous outputs as they were, never half of a new set."""
     final = settings.out_dir / month
     staging = settings.out_dir / f".{month}.partial"
+    progress.current().stage(f"输出报告 outputs {month}")
     try:
         shutil.rmtree(staging, ignore_errors=True)
         made = [export_metrics_json(conn, run_id, staging / "metrics.json"),

@@ -1,9 +1,17 @@
-"""What the `kpi` command prints: tables on a terminal, plain tab-separated lines in logs."""
+"""What the `kpi` command prints: tables on a terminal, plain tab-separated lines in logs, and
+while a run works, its stage and a bar over files and rows (plain lines in a log)."""
 
 from __future__ import annotations
 
+import datetime as dt
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from rich.cells import cell_len
 from rich.console import Console
 from rich.markup import escape
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from rich.text import Text
 
@@ -93,23 +101,159 @@ def month_heading(month: str, as_of) -> str:
 def print_run_summary(result) -> None:
     """The run's last lines: which month, as of when, and where its outputs are."""
     console.print(f"{month_heading(result.month, result.as_of)}：{result.metric_rows} 行指标"
-                  f"（as-of {result.as_of:%Y-%m-%d %H:%M}，运行 {result.run_id}）")
-    for path in result.outputs:
-        console.print(f"  → {path}")
+                  f"（as-of {result.as_of:%Y-%m-%d %H:%M}，运行 {result.run_id}）", soft_wrap=True)
+    for path in result.outputs:  # a path stays whole, to be copied
+        console.print(f"  → {escape(str(path))}", soft_wrap=True, highlight=False)
 
 
-def print_reconciliation(reports: list[FileReport]) -> None:
+RECONCILIATION = "导入对账 Ingest reconciliation: 读取 read = 导入 loaded + 隔离 quarantined"
+COLOURS = {"loaded": "green", "rejected": "red", "unchanged": "dim"}
+COUNTS = ["读取", "导入", "隔离", "替换"]
+
+
+def print_reconciliation(reports: list[FileReport], out: Console | None = None) -> None:
+    out = out or console
     if not reports:
-        console.print("没有找到导出文件。 No export files found.")
+        out.print("没有找到导出文件。 No export files found.")
         return
-    colours = {"loaded": "green", "rejected": "red", "unchanged": "dim"}
-    lines = [
-        [r.dataset, escape(r.source_file), f"[{colours[r.status]}]{r.status_word}[/]", str(r.rows_read),
-         str(r.rows_loaded), str(r.rows_quarantined), str(r.rows_replaced), escape(_note(r))]
-        for r in reports
-    ]
-    emit_table(
-        "导入对账 Ingest reconciliation: 读取 read = 导入 loaded + 隔离 quarantined",
-        ["数据集", "文件", "状态", "读取", "导入", "隔离", "替换", "说明"],
-        lines,
-    )
+    if not out.is_terminal:  # a log: every field on one tab-separated line, nothing wrapped
+        lines = [[r.dataset, escape(r.source_file), r.status_word, *map(str, _counts(r)), escape(_note(r))]
+                 for r in reports]
+        emit_table(RECONCILIATION, ["数据集", "文件", "状态", *COUNTS, "说明"], lines)
+        return
+    _reconciliation_table(reports, out)
+
+
+def _counts(r: FileReport) -> list[int]:
+    return [r.rows_read, r.rows_loaded, r.rows_quarantined, r.rows_replaced]
+
+
+def _reconciliation_table(reports: list[FileReport], out: Console) -> None:
+    """A table that fits the terminal (80 columns and up): the file path (its folder is the
+    dataset) shortened in the middle rather than broken across lines, and each file's notes
+    below the table, where prose may wrap."""
+    counts = [[f"{n:,}" for n in _counts(r)] for r in reports]
+    widths = [max(cell_len(h), *(cell_len(c[i]) for c in counts)) for i, h in enumerate(COUNTS)]
+    fixed = sum(widths) + max(cell_len("状态"), *(cell_len(r.status_word) for r in reports))
+    name_width = max(12, out.width - fixed - (3 * (len(COUNTS) + 2) + 1))  # padding and rules of 6 columns
+    table = Table(title=RECONCILIATION)
+    table.add_column("文件", no_wrap=True)
+    table.add_column("状态", no_wrap=True)
+    for header in COUNTS:
+        table.add_column(header, justify="right", no_wrap=True)
+    for r, cells in zip(reports, counts):
+        table.add_row(escape(shorten_middle(r.source_file, name_width)),
+                      f"[{COLOURS[r.status]}]{r.status_word}[/]", *cells)
+    out.print(table)
+    notes = [(r, _note(r)) for r in reports if r.status != "unchanged" and _note(r)]
+    if notes:
+        out.print("说明")
+    for r, note in notes:
+        out.print("  " + escape(shorten_middle(r.source_file, out.width - 2)), no_wrap=True, overflow="ignore")
+        out.print(f"    {escape(note)}")
+
+
+def shorten_middle(text: str, width: int) -> str:
+    """`survey_responses/问卷…_2026-09.xlsx`: at most `width` terminal cells (a Chinese
+    character takes two), the start and the end kept, since both tell files apart."""
+    if cell_len(text) <= width:
+        return text
+    head, tail = "", ""
+    budget = width - 1  # the ellipsis
+    chars = list(text)
+    while chars and cell_len(head) + cell_len(tail) < budget:
+        taking_tail = cell_len(tail) < cell_len(head)
+        piece = chars[-1] if taking_tail else chars[0]
+        if cell_len(head) + cell_len(tail) + cell_len(piece) > budget:
+            break
+        if taking_tail:
+            tail = chars.pop() + tail
+        else:
+            head += chars.pop(0)
+    return f"{head}…{tail}"
+
+
+class LiveProgress:
+    """On a terminal: the stage, a bar over its files, the rows read so far and the time; each
+    stage's line stays when it ends."""
+
+    def __init__(self, out: Console):
+        self.bars = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
+                             TextColumn("{task.fields[files]}"), TextColumn("{task.fields[rows]}"),
+                             TimeElapsedColumn(), console=out, transient=True)
+        self.task = None
+        self.name = ""
+        self.started = 0.0
+        self.rows = 0
+
+    def __enter__(self):
+        self.bars.start()
+        return self
+
+    def __exit__(self, failure, *exc):
+        self._end_stage(failed=failure is not None)
+        self.bars.stop()
+
+    def stage(self, name: str, files: int | None = None) -> None:
+        self._end_stage()
+        self.name, self.started, self.rows = name, time.monotonic(), 0
+        self.task = self.bars.add_task(name, total=files, rows="", files=f"0/{files}" if files else "")
+
+    def file(self, path: Path, dataset) -> Callable[[int], None]:
+        task = self.task
+        state = self.bars.tasks[task]
+        if state.description != self.name:  # the previous file is done
+            self.bars.advance(task)
+        self.bars.update(task, description=f"{self.name} · {shorten_middle(path.name, 28)}",
+                         files=f"{int(state.completed)}/{int(state.total or 0)}")
+
+        def read(rows: int) -> None:
+            self.rows += rows
+            self.bars.update(task, rows=f"{self.rows:,} 行")
+
+        return read
+
+    def _end_stage(self, failed: bool = False) -> None:
+        if self.task is None:
+            return
+        self.bars.remove_task(self.task)
+        self.task = None
+        rows = f"，{self.rows:,} 行" if self.rows else ""
+        mark = "[red]✗[/]" if failed else "[green]✓[/]"
+        self.bars.console.print(f"{mark} {self.name}（{time.monotonic() - self.started:.1f} 秒{rows}）")
+
+
+class PlainProgress:
+    """In a log: a timestamped line per stage and per file, so a run that hangs says where."""
+
+    def __init__(self, out: Console):
+        self.out = out
+        self.files = 0
+        self.seen = 0
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        pass
+
+    def stage(self, name: str, files: int | None = None) -> None:
+        self.files, self.seen = files or 0, 0
+        count = f"：{files} 个文件" if files is not None else ""
+        self.out.print(f"{dt.datetime.now():%H:%M:%S} {name}{count}", markup=False, highlight=False)
+
+    def file(self, path: Path, dataset) -> Callable[[int], None]:
+        self.seen += 1
+        self.out.print(f"{dt.datetime.now():%H:%M:%S}   [{self.seen}/{self.files}] {dataset.name}/{path.name}",
+                       markup=False, highlight=False)
+        return lambda rows: None
+
+
+def watching(quiet: bool, out: Console | None = None):
+    """What shows a run's progress: a live bar on a terminal, lines in a log, nothing if quiet."""
+    from pipelines.progress import Silent
+
+    out = out or err
+    if quiet:
+        return Silent()
+    return LiveProgress(out) if out.is_terminal else PlainProgress(out)

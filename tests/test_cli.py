@@ -24,7 +24,7 @@ def test_ingest_prints_the_reconciliation_per_file(raw):
         app, ["ingest", "--raw", str(raw.root), "--warehouse", str(raw.db_path)], terminal_width=200
     )
     assert result.exit_code == 0, result.output
-    repairs_line = next(line for line in result.output.splitlines() if "repairs/oct.csv" in line)
+    repairs_line = next(line for line in result.stdout.splitlines() if "repairs/oct.csv" in line)
     assert re.findall(r"\d+", repairs_line.split("oct.csv")[1])[:4] == ["2", "1", "1", "0"]
 
 

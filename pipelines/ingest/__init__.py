@@ -54,16 +54,16 @@ def ingest(
     matcher: HeaderMatcher,
     on_file: Callable[[Path, Dataset], Callable[[int], None]] = lambda path, ds: (lambda n: None),
     only: list[str] | None = None,
+    on_plan: Callable[[int], None] = lambda files: None,
 ) -> list[FileReport]:
-    """Load every new or changed export (of the `only` datasets, if given); one report per file seen."""
+    """Load every new or changed export (of the `only` datasets, if given); one report per file seen.
+    `on_plan` hears how many files there are before the first; `on_file` as each begins."""
+    planned = [(ds, path) for ds in datasets().values() if only is None or ds.name in only
+               for path in discover(raw_dir, ds)]
+    on_plan(len(planned))
     reports = []
-    for ds in datasets().values():
-        if only is not None and ds.name not in only:
-            continue
-        for path in discover(raw_dir, ds):
-            source_file = path.relative_to(raw_dir).as_posix()
-            progress = on_file(path, ds)
-            reports.append(
-                load_file(conn, ds, path, source_file, run_id, matcher, known_ids(conn), progress)
-            )
+    for ds, path in planned:
+        source_file = path.relative_to(raw_dir).as_posix()
+        progress = on_file(path, ds)
+        reports.append(load_file(conn, ds, path, source_file, run_id, matcher, known_ids(conn), progress))
     return reports
