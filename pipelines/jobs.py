@@ -29,6 +29,7 @@ from pipelines.freshness import months_with_data
 from pipelines.lock import writer_lock
 from pipelines.periods import trailing_months
 from pipelines.report import latest_run, render_report
+from pipelines.report.data import TREND_MONTHS
 from pipelines.settings import Settings
 from schemas.declarations import datasets
 
@@ -152,9 +153,6 @@ def write_atomically(path: Path, text: str) -> None:
 def compute_month(conn, settings: Settings, run_id: str, month: str, as_of: dt.datetime) -> int:
     progress.current().stage(f"计算指标 metrics {month}")
     return metrics.compute(conn, month, as_of, settings.rules, run_id)
-
-
-TREND_MONTHS = 12  # the report's trend: the month and the eleven before it
 
 
 def fill_trend(conn, settings: Settings, month: str, as_of: dt.datetime) -> list[str]:

@@ -119,7 +119,10 @@ def latest_run(conn: duckdb.DuckDBPyConnection, month: str) -> str | None:
     return found[0][0] if found else None
 
 
-def trend(conn: duckdb.DuckDBPyConnection, run: RunData, months: int = 12) -> dict[str, list]:
+TREND_MONTHS = 12  # the report's trend: the month and the eleven before it
+
+
+def trend(conn: duckdb.DuckDBPyConnection, run: RunData, months: int = TREND_MONTHS) -> dict[str, list]:
     """Company-wide monthly values of the last `months` months, by metric: [(month, value)].
 
     Each earlier month is read from its latest run; the report's month from the run itself."""

@@ -10,7 +10,7 @@ from pipelines.metrics.catalogue import catalogue, definition
 from pipelines.periods import iso_weeks, trailing_months
 from pipelines.report import charts
 from pipelines.report import formatting as fmt
-from pipelines.report.data import MetricRow, RunData, Site, week_days
+from pipelines.report.data import TREND_MONTHS, MetricRow, RunData, Site, week_days
 
 # The per-site overview, grouped as the handbooks group them; a site shows "—" where a
 # metric does not apply to it (sales sites have no complaint or repair rows).
@@ -60,7 +60,7 @@ def cell(row: MetricRow | None, labels: dict) -> dict:
 
 def headline(run: RunData, previous: RunData | None, trend: dict, lang: str, labels: dict) -> list[dict]:
     """The company-wide monthly rows, in catalogue order, with last month and the 12-month line."""
-    months = trailing_months(run.month, 12)
+    months = trailing_months(run.month, TREND_MONTHS)
     rows = []
     for entry in catalogue():
         if not entry.company or entry.grain != "month" or entry.id.startswith(NOT_HEADLINE):
