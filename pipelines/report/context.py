@@ -6,6 +6,7 @@ import datetime as dt
 import json
 from functools import cache
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import duckdb
 import yaml
@@ -51,7 +52,8 @@ def build(conn: duckdb.DuckDBPyConnection, run_id: str, month: str, lang: str = 
         "month_label": fmt.month_label(month, lang),
         "run": {"id": run.run_id, "as_of": fmt.timestamp(run.as_of), "started": fmt.timestamp(run.started_at),
                 "status": run.status or "", "config_files": quality.config_files(run.settings)},
-        "generated": fmt.timestamp(dt.datetime.now().replace(microsecond=0)),
+        # in the handbooks' time zone, as as-of is (the machine's clock may be UTC)
+        "generated": fmt.timestamp(dt.datetime.now(ZoneInfo(run.rules.get("timezone", "Asia/Shanghai")))),
         "previous_run": prev_id,
         "headline": headline,
         "mid_month": fmt.mid_month(run.as_of, lang, words) if running else "",
