@@ -95,3 +95,34 @@ def test_quiet_shows_no_progress_and_verbose_shows_prefects_logs(raw, tmp_path):
     plain = subprocess.run([KPI, *args], env=env, capture_output=True, text=True, timeout=300)
     assert plain.returncode == 0, plain.stderr
     assert "Finished in state" not in plain.stdout + plain.stderr
+
+
+def test_on_a_real_terminal_the_run_shows_its_stages_and_no_prefect_notice(raw, tmp_path):
+    """`kpi run` under a pseudo-terminal, as a user types it, with a Prefect home that never
+    showed its first-run telemetry notice: the notice stays away, the stages show."""
+    import pty
+
+    raw.write("calls", "c.csv", CALLS)
+    env = {k: v for k, v in os.environ.items() if k not in ("PREFECT_LOGGING_LEVEL", "DO_NOT_TRACK")}
+    env |= {"PREFECT_HOME": str(tmp_path / "fresh-prefect-home"), "COLUMNS": "80", "TERM": "xterm"}
+    primary, secondary = pty.openpty()
+    started = subprocess.Popen(
+        [KPI, "run", "--raw", raw.root, "--warehouse", raw.db_path, "--month", "2026-10", "--as-of",
+         "2026-11-05T06:00", "--out", tmp_path / "out"],
+        stdin=secondary, stdout=secondary, stderr=secondary, env=env, close_fds=True)
+    os.close(secondary)
+    seen = b""
+    while True:
+        try:
+            chunk = os.read(primary, 65536)
+        except OSError:  # the terminal closed: the run has ended
+            break
+        if not chunk:
+            break
+        seen += chunk
+    assert started.wait(timeout=300) == 0
+    text = re.sub(r"\x1b\[[0-9;?]*[a-zA-Z]", "", seen.decode("utf-8", "replace"))
+    assert "Prefect collects anonymous usage data" not in text
+    for stage in ("✓ 导入 ingest", "✓ 计算指标 metrics 2026-10", "✓ 输出报告 outputs 2026-10"):
+        assert stage in text
+    assert "calls/c.csv" in text and "2026-10：" in text
