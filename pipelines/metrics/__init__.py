@@ -98,7 +98,8 @@ def compute(conn: duckdb.DuckDBPyConnection, month: str, as_of: dt.datetime, rul
     return conn.execute("select count(*) from run_metrics").fetchall()[0][0]
 
 
-EVIDENCE_SOURCES = ["fct_complaint_outcomes", "fct_repair_outcomes", "fct_call_outcomes", "fct_survey_outcomes"]
+EVIDENCE_SOURCES = ["fct_complaint_outcomes", "fct_complaint_invalid", "fct_repair_outcomes", "fct_call_outcomes",
+                    "fct_survey_outcomes"]
 
 
 def _write_evidence(conn: duckdb.DuckDBPyConnection, run_id: str, month: str) -> None:

@@ -69,13 +69,13 @@ def test_group_belongs_to_month_of_its_earliest_row(books):
     books.site("S1")
     # E9 starts 30 Sep 23:30 and continues 1 Oct: one September complaint
     complaint(books, "G1", "S1", "2026-09-30 23:30", event_id="E9", handled_at="2026-10-02 10:00")
-    complaint(books, "G2", "S1", "2026-10-01 08:00", event_id="E9")
+    complaint(books, "G2", "S1", "2026-10-01 08:00", event_id="E9", handled_at="2026-10-01 09:00")
     complaint(books, "G3", "S1", "2026-10-01 00:00")               # October (midnight is the 1st)
     october = books.compute("2026-10", "2026-11-30 00:00")
     assert october.row("complaint.count", "S1").value == 1          # G3 only
     september = books.compute("2026-09", "2026-11-30 00:00")
     assert september.row("complaint.count", "S1").value == 1        # E9 (G1+G2) once
-    # its handling (latest handled_at of the group) is rated in September: 1 of 1
+    # its handling (both rows handled: at the latest, 10-02) is rated in September: 1 of 1
     handling = september.row("complaint.handling_rate", "S1")
     assert (handling.numerator, handling.denominator) == (1, 1)
 
@@ -250,3 +250,61 @@ def test_closure_without_callback_is_pending_while_its_7_day_window_is_open(book
     assert ids(during, "complaint.closure_rate", "S1", "pending") == ["W1"]
     after = books.compute("2026-10", "2026-10-27 09:01")
     assert (after.row("complaint.closure_rate", "S1").numerator, after.row("complaint.closure_rate", "S1").denominator) == (2, 2)
+
+
+def test_an_invalid_row_counts_in_nothing_and_is_listed_as_not_counted(books):
+    books.site("S1")
+    # V1 verified invalid (valid = 否), never handled; V2 valid and fully done; V3 blank = valid, open
+    complaint(books, "V1", "S1", "2026-10-03 09:00", category="噪音", valid=False)
+    complaint(books, "V2", "S1", "2026-10-04 09:00", category="绿化", valid=True, first_reply_at="2026-10-04 10:00",
+              handled_at="2026-10-04 12:00", callback_at="2026-10-05 09:00", callback_satisfied=True)
+    complaint(books, "V3", "S1", "2026-10-05 09:00", category="绿化")
+    # an event with one invalid row and one valid row: the valid row alone is the complaint
+    complaint(books, "V4", "S1", "2026-10-06 09:00", category="停车", event_id="E9", valid=False)
+    complaint(books, "V5", "S1", "2026-10-06 10:00", category="停车", event_id="E9", handled_at="2026-10-06 12:00",
+              first_reply_at="2026-10-06 11:00", callback_at="2026-10-07 09:00", callback_satisfied=True)
+    m = books.compute("2026-10", "2026-11-30 00:00")
+    # counted: V2, V3, E9 (V5) = 3; V1 and V4 count nowhere
+    assert m.row("complaint.count", "S1").value == 3
+    assert m.row("complaint.count", None).value == 3
+    handling = m.row("complaint.handling_rate", "S1")
+    assert (handling.numerator, handling.denominator) == (2, 3)  # V2, V5 handled; V3 open
+    callback = m.row("complaint.callback_rate", "S1")
+    assert (callback.numerator, callback.denominator) == (2, 2)
+    reply = m.row("complaint.reply_24h_rate", "S1")
+    assert (reply.numerator, reply.denominator) == (2, 3)
+    pareto = dict(m.conn.execute(
+        """select metric, [numerator, denominator] from metrics where run_id = ? and site_id = 'S1'
+           and starts_with(metric, 'complaint.pareto.')""", [m.run_id]).fetchall())
+    assert pareto == {"complaint.pareto.绿化": [2, 3], "complaint.pareto.停车": [1, 3]}  # no 噪音 share
+    assert sorted(ids(m, "complaint.count", "S1", "not_counted")) == ["V1", "V4"]
+    details = {e[0]: e for e in m.evidence("complaint.count", "S1", "not_counted")}
+    assert all("不计入：无效投诉" in str(e) for e in details.values())
+    assert "V1" not in str(m.evidence("complaint.handling_rate", "S1"))
+
+
+def test_one_open_row_keeps_the_whole_complaint_open(books):
+    books.site("S1")
+    # event E5 reported twice: G1 handled, called back and satisfied; G2 still open (no handled_at)
+    complaint(books, "G1", "S1", "2026-10-10 09:00", event_id="E5", first_reply_at="2026-10-10 10:00",
+              handled_at="2026-10-11 09:00", callback_at="2026-10-12 09:00", callback_satisfied=True)
+    complaint(books, "G2", "S1", "2026-10-10 11:00", event_id="E5")
+    # event E6: both rows handled, only one called back: the complaint has no callback yet
+    complaint(books, "H1", "S1", "2026-10-13 09:00", event_id="E6", category="绿化", first_reply_at="2026-10-13 10:00",
+              handled_at="2026-10-13 12:00", callback_at="2026-10-14 09:00", callback_satisfied=True)
+    complaint(books, "H2", "S1", "2026-10-13 09:30", event_id="E6", category="绿化", handled_at="2026-10-13 15:00")
+    m = books.compute("2026-10", "2026-11-30 00:00")
+    assert m.row("complaint.count", "S1").value == 2
+    handling = m.row("complaint.handling_rate", "S1")
+    assert (handling.numerator, handling.denominator) == (1, 2)  # E5 is open; E6 handled (both rows)
+    assert ids(m, "complaint.handling_rate", "S1", "miss") == ["G1, G2"]
+    assert "2 条记录中 1 条未处理" in str(m.evidence("complaint.handling_rate", "S1", "miss"))
+    # callback: only handled complaints needing one: E6, whose H2 has none → 0 of 1
+    callback = m.row("complaint.callback_rate", "S1")
+    assert (callback.numerator, callback.denominator) == (0, 1)
+    # closure: E5 open, E6 without its callback → 0 of 2
+    closure = m.row("complaint.closure_rate", "S1")
+    assert (closure.numerator, closure.denominator) == (0, 2)
+    # reply within 24 h: each group's earliest reply (E5 10:00 after 09:00; E6 10:00 after 09:00) → 2 of 2
+    reply = m.row("complaint.reply_24h_rate", "S1")
+    assert (reply.numerator, reply.denominator) == (2, 2)

@@ -1,12 +1,16 @@
 -- One row per counted complaint (002 §四(二)5)): rows about one event and one root-cause
 -- category count once, however many people or posts; an owner's different categories count
--- separately; a row without an event id counts alone. A group takes its earliest received_at
--- and first reply, its latest handling and callback (contract §2).
+-- separately; a row without an event id counts alone. A row verified as invalid counts in
+-- nothing (the evidence lists it as not counted). A group takes its earliest received_at and first
+-- reply; it is handled only when every row is (then at the latest handled_at), has its callback
+-- only when every row needing one has one (then at the latest), and is satisfied only when all
+-- of those are: one open row keeps the whole complaint open (contract §2).
 with complaints as (
     select
         *,
         coalesce('event:' || event_id, 'row:' || complaint_id) as group_key
     from stg_complaints
+    where is_valid
 ),
 
 groups as (
@@ -16,10 +20,14 @@ groups as (
         category,
         min(received_at) as received_at,
         min(first_reply_at) as first_reply_at,
-        max(handled_at) as handled_at,
+        -- max() skips NULLs: an open row must keep the group open, so count them first
+        case when count(handled_at) = count(*) then max(handled_at) end as handled_at,
+        count(*) - count(handled_at) as open_rows,
         bool_or(callback_required) as callback_required,
-        max(callback_at) as callback_at,
-        arg_max(callback_satisfied, callback_at) as callback_satisfied,
+        case when count(*) filter (where callback_required and callback_at is null) = 0
+            then max(callback_at) filter (where callback_required) end as callback_at,
+        count(*) filter (where callback_required and callback_at is null) as rows_without_callback,
+        bool_and(coalesce(callback_satisfied, false)) filter (where callback_required) as callback_satisfied,
         min(unit) as unit,
         count(*) as row_count,
         sum(people) as people,
@@ -56,7 +64,7 @@ select
     not g.callback_required and g.handled_at is not null and f.group_key is null
         and closure_window_end > getvariable('as_of') as closure_window_open,
     case
-        when g.callback_required then coalesce(g.callback_satisfied, false)
+        when g.callback_required then g.callback_at is not null and coalesce(g.callback_satisfied, false)
         else g.handled_at is not null and f.group_key is null and closure_window_end <= getvariable('as_of')
     end as is_closed
 from groups as g

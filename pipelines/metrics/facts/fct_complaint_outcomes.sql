@@ -2,18 +2,26 @@
 -- the rate; pending is left out and listed: a reply still within its 24 h, or a complaint
 -- closed without callback whose 7-day window for a new complaint is still open at as-of.
 with complaints as (
-    select * from fct_complaint_groups
+    select
+        *,
+        case when row_count > 1 and open_rows < row_count
+            then '未处理完毕：' || row_count || ' 条记录中 ' || open_rows || ' 条未处理'
+            else '未处理完毕' end as open_detail,
+        case when row_count > 1 and rows_without_callback > 0
+            then '（' || row_count || ' 条记录中 ' || rows_without_callback || ' 条未回访）'
+            else '' end as callback_detail
+    from fct_complaint_groups
 ),
 
 outcomes as (
     select 'complaint.handling_rate' as metric, *,
         case when handled_at is not null then 'hit' else 'miss' end as outcome,
-        case when handled_at is null then '未处理完毕' end as detail
+        case when handled_at is null then open_detail end as detail
     from complaints
     union all
     select 'complaint.callback_rate', *,
         case when callback_at is not null then 'hit' else 'miss' end,
-        case when callback_at is null then '已处理，未回访' end
+        case when callback_at is null then '已处理，未回访' || callback_detail end
     from complaints
     where handled_at is not null and callback_required
     union all
@@ -35,8 +43,8 @@ outcomes as (
         case
             when is_closed then null
             when closure_window_open then '7 天观察期至 ' || strftime(closure_window_end, '%Y-%m-%d %H:%M')
-            when handled_at is null then '未处理完毕'
-            when callback_required and callback_at is null then '未回访'
+            when handled_at is null then open_detail
+            when callback_required and callback_at is null then '未回访' || callback_detail
             when callback_required then '回访不满意'
             when has_follow_up_complaint then '处理后 7 天内同户同类再次投诉'
         end
