@@ -228,3 +228,24 @@ def test_call_and_visit_groups_are_distinct_phones(books):
     m = books.compute(MONTH, AS_OF)
     assert m.row("sales.call_groups", "S1", MONTH).value == 3        # …01, …02, …03
     assert m.row("sales.visit_groups", "S1", MONTH).value == 2       # …01, …09
+
+
+def test_a_deal_or_entry_after_as_of_has_not_happened_yet(books):
+    sales_site(books, "S2")
+    # as of 10-10 12:00: A1 dealt 10-05 and entered at once (counted, fine); A2 dealt 10-20 — not yet a
+    # deal, so not a deal record of October at all, though its blank industry would be an error;
+    # A3 dealt 10-09 10:00, entered only 10-15: by as-of its 24 h passed with no entry → erroneous;
+    # A4 dealt 10-10 09:00, entered 10-15: its 24 h are still running at as-of → not (yet) an error
+    deal(books, "A1", "S2", "13900000101", deal_at="2026-10-05 10:00", entered_at="2026-10-05 11:00")
+    deal(books, "A2", "S2", "13900000102", deal_at="2026-10-20 10:00", entered_at="2026-10-20 11:00", industry="")
+    deal(books, "A3", "S2", "13900000103", deal_at="2026-10-09 10:00", entered_at="2026-10-15 10:00")
+    deal(books, "A4", "S2", "13900000104", deal_at="2026-10-10 09:00", entered_at="2026-10-15 10:00")
+    m = books.compute(MONTH, "2026-10-10 12:00")
+    assert [e[0] for e in m.evidence("sales.accuracy_score", "S2")] == ["A1", "A3", "A4"]
+    assert [e[0] for e in m.evidence("sales.accuracy_score", "S2", "miss")] == ["A3"]
+    assert "仍未录入" in m.evidence("sales.accuracy_score", "S2", "miss")[0][4]
+    assert score(m, "S2", "accuracy") == 1.5  # 2 − 0.5 × 1
+    # as of month end every deal has happened: A2's blank industry counts, A3 and A4 late (5 days)
+    later = books.compute(MONTH, AS_OF)
+    assert [e[0] for e in later.evidence("sales.accuracy_score", "S2", "miss")] == ["A2", "A3", "A4"]
+    assert score(later, "S2", "accuracy") == 0.5

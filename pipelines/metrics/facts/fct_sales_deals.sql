@@ -53,7 +53,9 @@ checked as (
         list_contains(getvariable('bad_postcodes'), d.postcode) as has_generic_postcode,
         d.phone = d.site_phone as has_site_phone,
         sp.phone is not null as has_shared_phone,
-        d.entered_at > d.deal_at + to_hours(getvariable('deal_entry_hours')) as entered_late
+        -- entered after as-of: not entered yet, so late once its 24 h have passed at as-of
+        coalesce(d.entered_at, case when d.entered_after_as_of then getvariable('as_of') end)
+            > d.deal_at + to_hours(getvariable('deal_entry_hours')) as entered_late
     from deals as d
     left join blanks as b using (customer_id)
     left join shared_phones as sp using (site_id, phone)
@@ -68,6 +70,7 @@ select
         case when has_generic_postcode then '邮编为通用邮编 200000' end,
         case when has_site_phone then '电话为案场电话' end,
         case when has_shared_phone then '电话与本案场其他客户重复' end,
-        case when entered_late then '成交后 ' || round(date_diff('minute', deal_at, entered_at) / 60, 1) || ' 小时才录入' end
+        case when entered_late and entered_at is null then '成交后超过 ' || getvariable('deal_entry_hours') || ' 小时仍未录入'
+            when entered_late then '成交后 ' || round(date_diff('minute', deal_at, entered_at) / 60, 1) || ' 小时才录入' end
     ) as errors
 from checked
