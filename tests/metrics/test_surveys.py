@@ -86,26 +86,31 @@ def test_satisfaction_counts_top_two_levels_and_exactly_90_percent_meets(books):
     assert s2.value == pytest.approx(8 / 9)
 
 
-def test_dimension_satisfaction_leaves_blank_answers_out(books):
+def test_dimension_satisfaction_is_over_the_returned_questionnaires_of_the_campaigns_asking_it(books):
     books.site("S1")
     campaign(books, "K1", "S1", issued=4, occupied=4)
     respond(books, "K1", 1, 清洁="非常满意", 绿化="满意")
-    respond(books, "K1", 1, 清洁="满意")
+    respond(books, "K1", 1, 清洁="满意")                     # 绿化 left blank
     respond(books, "K1", 1, 清洁="不太满意", 绿化="满意")
     respond(books, "K1", 1)                                  # no dimension answered
+    campaign(books, "K2", "S1", issued=2, occupied=2)        # asks 清洁 only
+    respond(books, "K2", 2, 清洁="满意")
     m = books.compute("2026-10", "2026-11-05 00:00")
-    # 清洁: 3 answered, 2 satisfied → 2/3 < 90%
+    # 分项满意问卷数量 ÷ 回收数量 (003 篇2 §4.4(5)). 清洁: both campaigns ask it, 6 returned;
+    # satisfied K1 2 + K2 2 = 4 → 4/6 < 90%. A blank answer counts as not satisfied.
     clean = m.row("survey.dimension_satisfaction.清洁", "S1")
-    assert (clean.numerator, clean.denominator, clean.target, clean.meets_target) == (2, 3, 0.9, False)
-    assert clean.value == pytest.approx(2 / 3)
-    # 绿化: 2 answered, both satisfied → 2/2 = 100%: meets
+    assert (clean.numerator, clean.denominator, clean.target, clean.meets_target) == (4, 6, 0.9, False)
+    assert clean.value == pytest.approx(4 / 6)
+    # 绿化: only K1 asks it (4 returned), 2 satisfied → 2/4; K2's questionnaires are not in it
     green = m.row("survey.dimension_satisfaction.绿化", "S1")
-    assert (green.numerator, green.denominator, green.value, green.meets_target) == (2, 2, 1.0, True)
-    # 治安: nobody answered → no data
+    assert (green.numerator, green.denominator, green.value, green.meets_target) == (2, 4, 0.5, False)
+    blanks = [e for e in m.evidence("survey.dimension_satisfaction.绿化", "S1", "miss") if "未作答" in e[4]]
+    assert len(blanks) == 2  # the 2nd and 4th questionnaires of K1
+    # 治安: no campaign asks it → no data
     security = m.row("survey.dimension_satisfaction.治安", "S1")
     assert (security.value, security.denominator, security.meets_target) == (None, 0, None)
-    # overall: all 4 answered, all 满意 → 4/4
-    assert m.row("survey.satisfaction", "S1").denominator == 4
+    # overall: all 6 answered 满意 → 6/6
+    assert m.row("survey.satisfaction", "S1").denominator == 6
 
 
 def test_penalty_points_floor_of_shortfall_over_5_points(books):
