@@ -17,14 +17,14 @@ MINUTE = dt.timedelta(minutes=1)
 
 
 def ticket(books, tid, site, completed, callback=None, *, category="门锁", urgent=False,
-           second=None, reported=None):
+           second=None, reported=None, result=None):
     """A repair ticket; `callback` / `second` are a time or an offset from completion / first callback."""
     done = at(completed) if completed else None
     first = done + callback if isinstance(callback, dt.timedelta) else (at(callback) if callback else None)
     again = first + second if isinstance(second, dt.timedelta) else (at(second) if second else None)
     books.add("repairs", ticket_id=tid, site_id=site, category=category, urgent=urgent,
               reported_at=at(reported) if reported else (done or at("2026-10-01 08:00")) - H,
-              completed_at=done, callback_at=first, second_callback_at=again)
+              completed_at=done, callback_at=first, second_callback_at=again, callback_result=result)
     return books.lines["repairs"]
 
 
@@ -242,3 +242,38 @@ def test_on_time_callbacks_by_category_for_the_report(books):
         ("管道漏水", 24, 72, 2, 2, 0, 0),
         ("门锁", 168, 168, 1, 0, 0, 1),
     ]
+
+
+def test_an_electrical_fault_is_not_a_leak(books):
+    books.site("S1")
+    done = "2026-10-05 08:00"
+    # 漏电 (electrical) keeps the 7-day deadline: a callback after 4 days is on time;
+    # 房屋渗漏水 and 卫生间漏水 are leaks, 3 days: 4 days is late
+    ticket(books, "E1", "S1", done, 4 * DAY, category="插座漏电")
+    ticket(books, "W1", "S1", done, 4 * DAY, category="房屋渗漏水")
+    ticket(books, "W2", "S1", done, 4 * DAY, category="卫生间漏水")
+    m = books.compute("2026-10", "2026-11-10 00:00")
+    row = m.row("repair.callback_on_time_rate", "S1", "2026-10")
+    assert (row.numerator, row.denominator) == (1, 3)
+    assert [e[0] for e in m.evidence("repair.callback_on_time_rate", "S1", "miss")] == ["W1", "W2"]
+
+
+def test_could_not_reach_is_an_attempt_and_a_later_callback_counts(books):
+    books.site("S1")
+    done = "2026-10-05 08:00"
+    # U1: 未联系上 one day after, nothing more: no callback; its 7 days passed → miss, attempt shown
+    ticket(books, "U1", "S1", done, DAY, result="未联系上")
+    # U2: 未联系上 after one day, reached on day 3 (recorded as the second callback): called back, on time
+    ticket(books, "U2", "S1", done, DAY, second=2 * DAY, result="未联系上")
+    # U3: 未联系上, then reached on day 8: called back, but late for its 7 days
+    ticket(books, "U3", "S1", done, DAY, second=7 * DAY, result="未联系上")
+    # R1: reached (满意) the first time
+    ticket(books, "R1", "S1", done, DAY, result="满意")
+    m = books.compute("2026-10", "2026-11-10 00:00")
+    callback = m.row("repair.callback_rate", "S1", "2026-10")
+    assert (callback.numerator, callback.denominator) == (3, 4)  # U2, U3, R1
+    on_time = m.row("repair.callback_on_time_rate", "S1", "2026-10")
+    assert (on_time.numerator, on_time.denominator) == (2, 4)    # U2, R1
+    (u1,) = m.evidence("repair.callback_rate", "S1", "miss")
+    assert u1[0] == "U1" and "10-06 08:00 回访未联系上（不算回访）" in u1[4] and "未回访" in u1[4]
+    assert [e[0] for e in m.evidence("repair.callback_on_time_rate", "S1", "miss")] == ["U1", "U3"]

@@ -71,6 +71,8 @@ select
                 then '；回访晚了 ' || duration_text(date_diff('minute', callback_deadline, callback_at))
             else '；已回访'
         end
+        || case when unreached_at is not null
+            then '；' || strftime(unreached_at, '%m-%d %H:%M') || ' 回访未联系上（不算回访）' else '' end
         || case when metric = 'repair.urgent_second_callback_rate' then
             case when second_callback_at is null then '；无二次回访'
                  else '；二次回访距首次 ' || duration_text(date_diff('minute', callback_at, second_callback_at)) end

@@ -1,4 +1,7 @@
 -- 报修记录 as known at as-of: a completion or callback dated later has not happened yet.
+-- A callback whose result is 未联系上 (could not reach the owner) is an attempt, not a callback
+-- (contract §2): the ticket stays without one, its attempt kept to show in the evidence; a
+-- callback recorded after it (in second_callback_at) is then the ticket's callback.
 with repairs as (
     select * from main.repairs
     where reported_at <= getvariable('as_of')
@@ -13,12 +16,18 @@ known as (
         urgent,
         reported_at,
         case when completed_at <= getvariable('as_of') then completed_at end as completed_at,
-        case when callback_at <= getvariable('as_of') then callback_at end as callback_at,
-        case when second_callback_at <= getvariable('as_of') then second_callback_at end as second_callback_at,
+        case when callback_at <= getvariable('as_of') then callback_at end as first_contact_at,
+        case when second_callback_at <= getvariable('as_of') then second_callback_at end as second_contact_at,
+        coalesce(callback_result = '未联系上', false) as unreached,
         callback_result,
         source_file,
         source_line
     from repairs
 )
 
-select * from known
+select
+    * exclude (first_contact_at, second_contact_at),
+    case when unreached then second_contact_at else first_contact_at end as callback_at,
+    case when unreached then null else second_contact_at end as second_callback_at,
+    case when unreached then first_contact_at end as unreached_at
+from known
