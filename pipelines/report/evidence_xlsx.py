@@ -39,7 +39,7 @@ EVIDENCE_SQL = """
         and m.period = e.period
     left join metrics c on c.run_id = e.run_id and c.metric = e.metric and c.site_id is null and c.period = e.period
     where e.run_id = $run_id and e.outcome in ('miss', 'pending')
-      and (e.metric = $family or starts_with(e.metric, $prefix))
+      and (e.metric = $family or ($template and starts_with(e.metric, $prefix)))
       and ($deduction or m.meets_target = false or c.meets_target = false)
 """
 
@@ -98,7 +98,7 @@ def _write_family(conn, sheet, run_id: str, entry, name: str, words: dict, style
     """The family's evidence rows, shaped in SQL so each reaches xlsxwriter as one finished row
     (at group scale a sheet has up to a million rows: Python does as little per row as it can)."""
     args = {"run_id": run_id, "family": entry.id, "prefix": entry.prefix if entry.is_template else entry.id,
-            "deduction": entry.id in DEDUCTIONS}
+            "template": entry.is_template, "deduction": entry.id in DEDUCTIONS}
     total, dataset = conn.execute(f"select count(*), any_value(e.dataset) {EVIDENCE_SQL}", args).fetchall()[0]
     args |= {"miss": words["miss"], "pending": words["pending"], "yes": words["yes"], "no": words["no"]}
     cursor = conn.execute(
