@@ -76,7 +76,8 @@ def headline(run: RunData, previous: RunData | None, trend: dict, lang: str, lab
             "name": metric_name(entry.id, lang, labels),
             "clause": entry.clause,
             "value": cell(row, labels),
-            "ratio": fmt.ratio(row.numerator, row.denominator),
+            # penalty points are weighted sums: a/b would read as a rate
+            "ratio": "" if row.unit == "points" else fmt.ratio(row.numerator, row.denominator),
             "target": fmt.target(row.target, row.unit),
             "status": _status(row, labels),
             "pending": row.pending,

@@ -57,7 +57,8 @@ def _pareto_chart(rows: list[ParetoRow], labels: dict, small: bool = False) -> c
 
 def penalty_arithmetic(run: RunData, site_id: str | None, labels: dict) -> str:
     """The return-rate penalty spelled out from the stored rows, e.g.
-    回收率 72.0% < 目标 80% → 差 8.0 个百分点 → 扣 1 分 → 满意率 91.0% − 1 = 90.0%."""
+    回收率 72.0% < 目标 80% → 差 8.0 个百分点 → 扣 1 分 → 满意率 91.0% − 1 = 90.0%.
+    The company line tells how its figures are pooled from the sites' (contract §2)."""
     ret, points = run.get("survey.return_rate", site_id), run.get("survey.penalty_points", site_id)
     sat, adj = run.get("survey.satisfaction", site_id), run.get("survey.satisfaction_adjusted", site_id)
     if ret is None or ret.value is None or ret.target is None:
@@ -65,6 +66,9 @@ def penalty_arithmetic(run: RunData, site_id: str | None, labels: dict) -> str:
     shown = {"ret": fmt.percent(ret.value), "target": fmt.target(ret.target, "rate"),
              "sat": fmt.value(sat.value if sat else None, "rate", labels["no_data"]),
              "adj": fmt.value(adj.value if adj else None, "rate", labels["no_data"])}
+    if site_id is None:  # the company's points are its sites' points weighted by answers, not its own
+        weighted = points.value if points and points.value is not None else 0
+        return labels["penalty_company"].format(points=fmt.trim(weighted), **shown)
     penalty = int(points.value) if points and points.value is not None else 0
     if ret.value >= ret.target:
         return labels["penalty_none"].format(**shown)

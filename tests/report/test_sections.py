@@ -77,3 +77,20 @@ def test_formatting():
                                                                              "trend": "better"}
     assert fmt.delta(12, 10, "count", "complaint.count", words)["trend"] == "worse"
     assert fmt.delta(0.5, 0.5, "rate", "x", words)["trend"] == "same"
+
+
+def test_the_company_line_tells_one_story_with_the_sites_points_weighted():
+    # the company's pooled return rate meets its pooled target, yet its sites lost points: the
+    # company line says the points come from the sites (never 「不扣分」 beside a penalty of 0.3)
+    run = run_with(*survey(None, 0.832, 0.8008, 0.3, 0.914, 0.911))
+    line = penalty_arithmetic(run, None, labels("zh"))
+    assert line == ("回收率 83.2%，目标 80.08%（各项目目标按发放数加权）；扣分 0.3 分（各项目扣分按回收问卷数加权，"
+                    "不按全公司回收率另算）→ 满意率 91.4% − 0.3 = 91.1%")
+    assert "不扣分" not in line
+
+
+def test_the_headline_shows_penalty_points_without_a_ratio(demo_html):
+    import re
+
+    row = re.search(r'<tr data-metric="survey.penalty_points">(.*?)</tr>', demo_html, re.S).group(1)
+    assert '<td class="num ratio"></td>' in row
