@@ -79,7 +79,7 @@ create table if not exists evidence (
     metric varchar not null,
     site_id varchar,
     period varchar not null,
-    outcome varchar not null,      -- hit | miss | pending | counted | not_counted
+    outcome varchar not null,      -- hit | miss | pending | counted | not_counted | finding
     dataset varchar not null,
     record_id varchar,
     source_file varchar,

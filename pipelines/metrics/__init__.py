@@ -128,6 +128,12 @@ def _write_evidence(conn: duckdb.DuckDBPyConnection, run_id: str, month: str) ->
            select $run_id, $month, 'complaint.pareto.' || g.category, g.site_id, $month, 'counted',
                   'complaints', g.complaint_ids, g.source_file, g.source_line, g.source_rows, g.category
            from fct_complaint_groups g semi join fct_site_months s on s.site_id = g.site_id and s.is_property
-           where g.month_key = $month""",
+           where g.month_key = $month
+           union all
+           select $run_id, $month, 'repair.urgent_flag', u.site_id, $month, 'finding', 'repairs', u.ticket_id,
+                  u.source_file, u.source_line, null,
+                  '类别「' || u.category || '」含「' || array_to_string(u.matched, '、')
+                      || '」，按手册应为急修（003 篇5 §六.4），但未标为急修'
+           from fct_repair_urgent_unflagged u""",
         {"run_id": run_id, "month": month},
     )

@@ -66,6 +66,7 @@ def variables(month: str, as_of: dt.datetime, rules: dict) -> dict:
         "leak_keywords": list(repairs["leak_keywords"]),
         "leak_hours": int(repairs["leak_hours"]),
         "urgent_hours": int(repairs["urgent_hours"]),
+        "urgent_keywords": list(repairs.get("urgent_keywords", [])),
         "default_hours": int(repairs["default_hours"]),
         "second_callback_after_hours": int(repairs["second_callback_after_hours"]),
         "max_rings": int(rules["calls"]["max_rings"]),

@@ -41,6 +41,7 @@ def build(conn: duckdb.DuckDBPyConnection, run_id: str, month: str, lang: str = 
     scored = [r for r in headline if r["target"]]
     files = quality.files(conn)
     reasons, quarantined = quality.top_reasons(conn)
+    findings, findings_total = quality.findings(conn, run_id)
     title = words["title_company"].format(company=company) if company else words["title"]
     running = run.as_of is not None and run.as_of < month_end(month)
     return {
@@ -70,6 +71,8 @@ def build(conn: duckdb.DuckDBPyConnection, run_id: str, month: str, lang: str = 
         "sales": sections_more.sales_league(run, sites, data.exemptions(conn, month), words),
         "freshness": quality.freshness(conn, month, run.as_of, run.rules),
         "reasons": reasons,
+        "findings": findings,
+        "findings_total": findings_total,
         "quarantined": quarantined,
         "files": files,
         "rules": rules_view(run.rules, lang, words),

@@ -86,6 +86,12 @@ def write_evidence(conn: duckdb.DuckDBPyConnection, run_id: str, month: str, pat
         sheet = book.add_worksheet(sheet_name(name, taken))
         total, shown = _write_family(conn, sheet, run_id, entry, name, words, styles)
         summary.append((sheet.get_name(), f"{name} ({family})", total, shown))
+    findings = conn.execute("select count(*) from evidence where run_id = ? and outcome = 'finding'",
+                            [run_id]).fetchall()[0][0]
+    if findings:
+        sheet = book.add_worksheet(sheet_name(words["findings"], taken))
+        shown = _write_findings(conn, sheet, run_id, findings, words, styles)
+        summary.append((sheet.get_name(), words["findings"], findings, shown))
     sheet = book.add_worksheet(sheet_name(words["quarantine"], taken))
     total, shown = _write_quarantine(conn, sheet, words, styles)
     summary.append((sheet.get_name(), words["quarantine"], total, shown))
@@ -117,6 +123,18 @@ def _write_family(conn, sheet, run_id: str, entry, name: str, words: dict, style
     sheet.conditional_format(HEAD_ROWS, 4, HEAD_ROWS + max(shown, 1) - 1, 4, {
         "type": "cell", "criteria": "==", "value": f'"{words["miss"]}"', "format": styles["miss"]})
     return total, shown
+
+
+def _write_findings(conn, sheet, run_id: str, total: int, words: dict, styles: dict) -> int:
+    """Records found questionable and left as they are (an urgent repair not marked urgent)."""
+    cursor = conn.execute(
+        """select e.site_id, s.site_name, e.record_id, e.source_file, e.source_line, e.detail
+           from evidence e left join sites s using (site_id)
+           where e.run_id = ? and e.outcome = 'finding' order by e.site_id, e.source_file, e.source_line""",
+        [run_id],
+    )
+    return _stream(sheet, cursor, total, words["f_note"].format(total=total), words["f_cols"],
+                   [10, 18, 16, 36, 7, 70], words, styles)
 
 
 def _write_quarantine(conn, sheet, words: dict, styles: dict) -> tuple[int, int]:

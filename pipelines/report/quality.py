@@ -54,6 +54,22 @@ def top_reasons(conn: duckdb.DuckDBPyConnection, limit: int = 12) -> tuple[list[
     return rows, total
 
 
+FINDINGS_SHOWN = 20  # the rest are in evidence.xlsx / evidence.csv
+
+
+def findings(conn: duckdb.DuckDBPyConnection, run_id: str) -> tuple[list[tuple], int]:
+    """Records the run found questionable but did not change (an urgent repair not marked urgent):
+    (site, record, detail, file, line) of the first FINDINGS_SHOWN, and how many there are."""
+    rows = conn.execute(
+        """select site_id, record_id, detail, source_file, source_line from evidence
+           where run_id = ? and outcome = 'finding' order by site_id, source_file, source_line limit ?""",
+        [run_id, FINDINGS_SHOWN],
+    ).fetchall()
+    total = conn.execute("select count(*) from evidence where run_id = ? and outcome = 'finding'",
+                         [run_id]).fetchall()[0][0]
+    return rows, total
+
+
 def freshness(conn: duckdb.DuckDBPyConnection, month: str, as_of: dt.datetime | None, rules: dict) -> list[Freshness]:
     """Per dataset: rows held, newest record, records in the month, and a verdict (pipelines.freshness).
 

@@ -277,3 +277,23 @@ def test_could_not_reach_is_an_attempt_and_a_later_callback_counts(books):
     (u1,) = m.evidence("repair.callback_rate", "S1", "miss")
     assert u1[0] == "U1" and "10-06 08:00 回访未联系上（不算回访）" in u1[4] and "未回访" in u1[4]
     assert [e[0] for e in m.evidence("repair.callback_on_time_rate", "S1", "miss")] == ["U1", "U3"]
+
+
+def test_an_urgent_repair_not_marked_urgent_is_a_finding_not_reclassified(books):
+    books.site("S1")
+    done = "2026-10-05 08:00"
+    # 003 篇5 §六.4 lists broken railings and 漏电 as urgent: K1 and K2 are not marked so → findings;
+    # K3 is marked urgent → fine; K4 (门锁) is not on the list → fine
+    ticket(books, "K1", "S1", done, 3 * DAY, category="楼梯扶手安全")
+    ticket(books, "K2", "S1", done, 3 * DAY, category="插座漏电")
+    ticket(books, "K3", "S1", done, 20 * H, category="电梯困人", urgent=True)
+    ticket(books, "K4", "S1", done, 3 * DAY, category="门锁")
+    m = books.compute("2026-10", "2026-11-10 00:00")
+    found = m.evidence("repair.urgent_flag", "S1", "finding")
+    assert [e[0] for e in found] == ["K1", "K2"]
+    assert "含「扶手」" in found[0][4] and "未标为急修" in found[0][4] and found[0][2:4] == ("repairs/test.csv", 2)
+    # not reclassified: K1 keeps the 安全 48 h deadline (72 h late), K2 its 7 days (on time);
+    # only an urgent flag would give 24 h
+    on_time = m.row("repair.callback_on_time_rate", "S1", "2026-10")
+    assert (on_time.numerator, on_time.denominator) == (3, 4)  # K2, K3, K4 on time; K1 late
+    assert m.row("repair.urgent_second_callback_rate", "S1", "2026-10").denominator == 1  # K3 only
