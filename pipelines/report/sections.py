@@ -47,6 +47,8 @@ def cell(row: MetricRow | None, labels: dict) -> dict:
     """One table cell: text, a class for colour (miss / met / nodata / na) and n/d as a tooltip."""
     if row is None:
         return {"text": "—", "cls": "na", "title": labels["not_applicable"]}
+    if row.value is None and row.pending:  # nothing decided yet: every record still pending
+        return {"text": labels["pending"], "cls": "running", "title": f"{labels['pending']} {row.pending}"}
     if row.value is None:
         return {"text": labels["no_data"], "cls": "nodata", "title": labels["no_data_hint"]}
     cls = _colour(row)

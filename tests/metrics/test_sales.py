@@ -249,3 +249,34 @@ def test_a_deal_or_entry_after_as_of_has_not_happened_yet(books):
     later = books.compute(MONTH, AS_OF)
     assert [e[0] for e in later.evidence("sales.accuracy_score", "S2", "miss")] == ["A2", "A3", "A4"]
     assert score(later, "S2", "accuracy") == 0.5
+
+
+def test_in_a_month_still_running_undecided_parts_are_pending(books):
+    for s in ("NONE", "INC", "OK"):
+        sales_site(books, s)
+    submit(books, "INC", "2026-10-03", complete=False)   # incomplete on the 3rd: timeliness decided (before the 10th)
+    submit(books, "OK", "2026-10-12")                     # complete on the 12th: both decided
+    # as of 10-08: NONE may still submit before the 10th; INC may still complete it
+    m = books.compute(MONTH, "2026-10-08 12:00")
+
+    def part(site, name):
+        r = m.row(f"sales.{name}_score", site, MONTH)
+        return r.value, r.pending
+
+    assert part("NONE", "completeness") == (None, 1) and part("NONE", "timeliness") == (None, 1)
+    assert part("INC", "completeness") == (None, 1) and part("INC", "timeliness") == (5, 0)  # 5 × (1 − 0)
+    assert part("NONE", "total") == (None, 1) and part("INC", "total") == (None, 1)
+    # OK's submission is dated after as-of (10-12): it has not happened yet, like NONE's
+    assert part("OK", "timeliness") == (None, 1)
+    # as of 10-26 00:00 the last tier boundary (before the 26th) has passed: NONE's timeliness is
+    # decided, 1.0 off → 0; its completeness waits for the month's end
+    late = books.compute(MONTH, "2026-10-26 00:00")
+    assert late.row("sales.timeliness_score", "NONE", MONTH).value == 0
+    assert late.row("sales.completeness_score", "NONE", MONTH).pending == 1
+    assert late.row("sales.completeness_score", "OK", MONTH).value == 5  # complete: decided before month end
+    assert late.row("sales.timeliness_score", "OK", MONTH).value == 4    # 12th: 10th–19th, 5 × (1 − 0.2)
+    # as of 11-01 00:00 the month has ended: nothing pending; NONE scores 0 + 0
+    final = books.compute(MONTH, "2026-11-01 00:00")
+    assert final.row("sales.completeness_score", "NONE", MONTH).value == 0
+    assert final.row("sales.completeness_score", "INC", MONTH).value == 4  # incomplete only: 5 × (1 − 0.2)
+    assert final.row("sales.total_score", "NONE", MONTH).pending == 0

@@ -94,3 +94,12 @@ def test_the_headline_shows_penalty_points_without_a_ratio(demo_html):
 
     row = re.search(r'<tr data-metric="survey.penalty_points">(.*?)</tr>', demo_html, re.S).group(1)
     assert '<td class="num ratio"></td>' in row
+
+
+def test_a_pending_sales_part_shows_as_pending_and_the_site_is_not_ranked():
+    pending = MetricRow("sales.completeness_score", "A1", "2026-10", None, None, None, None, None, "points", 1, ())
+    total = MetricRow("sales.total_score", "A1", "2026-10", None, None, None, None, None, "points", 1, ())
+    run = run_with(pending, total)
+    league = sales_league(run, [], {}, labels("zh"))
+    (site,) = league["rows"]
+    assert site["parts"][0]["text"] == "待定" and site["rank"] is None

@@ -1,6 +1,8 @@
 -- The 案场 monthly score, 15 + 1 (001 第一篇 §五.A; contract §2), one row per sales site
 -- assessed this month (exempt sites have no row). Day tiers and score tiers come from the
--- rules; comparisons are exact (decimals, not floats).
+-- rules; comparisons are exact (decimals, not floats). In a month still running at as-of, a part
+-- whose tier can still change is pending: completeness until a complete submission or the month's
+-- end; timeliness until the first submission or the last tier boundary (the 26th) has passed.
 with sites as (
     select * from fct_site_months where is_assessed_sales
 ),
@@ -70,6 +72,11 @@ parts as (
 
 select
     *,
+    completeness_off <> getvariable('completeness_off_complete')
+        and getvariable('as_of') < getvariable('next_month') as completeness_pending,
+    first_submitted_on is null
+        and getvariable('as_of') < getvariable('month_start')
+            + to_days(list_max([t.before_day for t in getvariable('timeliness_off')]) - 1) as timeliness_pending,
     getvariable('completeness_points') * (1 - completeness_off) as completeness_score,
     getvariable('timeliness_points') * (1 - timeliness_off) as timeliness_score,
     greatest(0, getvariable('accuracy_points') - getvariable('accuracy_off_per_error') * erroneous_deals)
