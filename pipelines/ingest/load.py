@@ -135,6 +135,15 @@ def load_file(
         conn.execute("rollback")
         report = FileReport(ds.name, source_file, "rejected", message=str(rejected))
         _record_file(conn, ds, meta, report, opened=None)
+    except OSError:  # the disk or share, not the file's content: the run retries or fails
+        conn.execute("rollback")
+        raise
+    except Exception as exc:  # a reader or parser choking on this file: reject it, the others load
+        conn.execute("rollback")
+        first = (str(exc).splitlines() or [""])[0][:200]
+        report = FileReport(ds.name, source_file, "rejected",
+                            message=f"读取时出错（{type(exc).__name__}：{first}）；整个文件未导入")
+        _record_file(conn, ds, meta, report, opened=None)
     except BaseException:
         conn.execute("rollback")
         raise

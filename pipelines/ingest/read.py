@@ -115,7 +115,10 @@ def open_export(path: Path, dataset: Dataset, matcher: HeaderMatcher) -> OpenedF
     elif suffix in {".csv", ".txt"}:
         encoding, quoted = scan_text(path)
         with path.open(encoding=encoding, newline="") as f:
-            top = [row for _, row in zip(range(HEADER_SEARCH_LINES), csv.reader(f))]
+            try:
+                top = [row for _, row in zip(range(HEADER_SEARCH_LINES), csv.reader(f))]
+            except csv.Error as exc:  # e.g. a cell over the reader's field limit (128 KB), or no newline at all
+                raise RejectedFile(f"CSV 格式无法解析（前 {HEADER_SEARCH_LINES} 行内）：{exc}；整个文件未导入") from exc
     else:
         raise RejectedFile(f"不支持的文件类型 {path.suffix}（请用 CSV 或 XLSX）")
     if not top:
