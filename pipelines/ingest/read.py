@@ -29,6 +29,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 from python_calamine import CalamineWorkbook
 
+from pipelines.ingest import workbook_guard
 from pipelines.ingest.headers import HeaderMatcher
 from schemas.declarations import Dataset
 
@@ -111,6 +112,10 @@ def open_export(path: Path, dataset: Dataset, matcher: HeaderMatcher) -> OpenedF
         raise RejectedFile("文件为空（0 字节）")
     suffix = path.suffix.lower()
     if suffix in {".xlsx", ".xlsm"}:
+        try:
+            workbook_guard.check(path)  # before calamine, whose allocation failures abort the process
+        except workbook_guard.UnsafeWorkbook as exc:
+            raise RejectedFile(f"{exc}；整个文件未导入") from exc
         encoding, quoted, top = "xlsx", False, _xlsx_top(path)
     elif suffix in {".csv", ".txt"}:
         encoding, quoted = scan_text(path)
