@@ -195,13 +195,20 @@ def _write_readme(sheet, run_id: str, month: str, as_of, summary: list, words: d
         sheet.write_string(len(summary) + 8, 0, words["none"], styles["note"])
 
 
+# A cell that starts with = + - @ or a tab or carriage return is a formula to Excel (OWASP "CSV
+# injection"): a leading ' makes it text. Exported data is the user's, not ours to run.
+CELL_SAFE = r"""case when regexp_matches({c}, '^[-=+@\t\r]') then '''' || {c} else {c} end"""
+TEXT_COLUMNS = ("site_id", "metric", "period", "outcome", "dataset", "record_id", "source_file")
+
+
 def write_evidence_csv(conn: duckdb.DuckDBPyConnection, run_id: str, path: Path) -> Path:
     """Every evidence row of the run, for the sheets that stop at SHEET_ROWS (UTF-8 with BOM:
     Excel opens the Chinese correctly)."""
     plain = path.with_name(path.name + ".utf8")
+    text = ", ".join(f"{CELL_SAFE.format(c=c)} as {c}" for c in TEXT_COLUMNS)
     conn.execute(
-        f"""copy (select site_id, metric, period, outcome, dataset, record_id, source_file, source_line,
-                         source_rows, detail
+        f"""copy (select {text}, source_line, {CELL_SAFE.format(c="source_rows")} as source_rows,
+                         {CELL_SAFE.format(c="detail")} as detail
                   from evidence where run_id = '{run_id.replace("'", "''")}'
                   order by site_id, metric, period, source_file, source_line)
             to '{str(plain).replace("'", "''")}' (header, delimiter ',')"""

