@@ -38,6 +38,7 @@ def _style() -> dict:
         "font.family": [fonts.use_in_matplotlib()],
         "font.size": 8.5,
         "axes.unicode_minus": False,  # the font's U+2212 is fine, but ASCII '-' keeps ticks uniform
+        "text.parse_math": False,  # a category such as "$x^2$" is drawn as typed, never as mathtext
         "svg.fonttype": "path",  # outlines: no font needed where the chart is viewed
         "svg.hashsalt": "kpi-report",  # stable ids: the same data gives the same file
         "axes.spines.top": False,

@@ -95,3 +95,15 @@ def test_templates_live_where_context_looks():
     assert (context.TEMPLATES / "report.html.j2").is_file()
     assert (context.TEMPLATES / "report.css").is_file()
     assert Path(context.TEMPLATES).name == "templates"
+
+
+def test_a_category_with_dollar_signs_is_drawn_as_typed(tmp_path):
+    # matplotlib reads "$…$" as mathtext: "$x^2$" became x², and a lone "$" failed the whole run
+    words = context.labels("zh")["chart"]
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # mathtext would warn of glyphs missing from its own font
+        chart = charts.pareto(["$x^2$ 噪音", "a $\\frac$ b", "$停车$"], [5, 3, 2], [0.5, 0.8, 1.0],
+                              [True, True, False], words)
+    assert {"$x^2$ 噪音", "a $\\frac$ b", "$停车$"} <= set(chart.texts)
