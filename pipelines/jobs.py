@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 
 import duckdb
 
-from pipelines import metrics, progress, warehouse
+from pipelines import metrics, periods, progress, warehouse
 from pipelines.ingest import FileReport, ingest
 from pipelines.ingest.headers import HeaderMatcher
 from pipelines.freshness import Freshness
@@ -50,7 +50,7 @@ class RunResult:
 
 def now_local(settings: Settings) -> dt.datetime:
     """As-of defaults to now, in the handbooks' time zone, without a zone (as stored)."""
-    return dt.datetime.now(ZoneInfo(settings.rules["timezone"])).replace(tzinfo=None, microsecond=0)
+    return periods.now(settings.rules["timezone"]).replace(microsecond=0)
 
 
 def parse_as_of(text: str | None, settings: Settings) -> dt.datetime:

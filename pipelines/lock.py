@@ -8,13 +8,14 @@ its process ends, however it ends (kill -9 included), so it never goes stale.
 
 from __future__ import annotations
 
-import datetime as dt
 import fcntl
 import os
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+
+from pipelines import periods
 
 
 class WarehouseBusy(Exception):
@@ -47,7 +48,7 @@ def writer_lock(warehouse: Path, wait_seconds: float = 0, poll_seconds: float = 
                 time.sleep(poll_seconds)
         handle.seek(0)
         handle.truncate()
-        handle.write(f"进程 {os.getpid()}，开始于 {dt.datetime.now():%Y-%m-%d %H:%M:%S}")
+        handle.write(f"进程 {os.getpid()}，开始于 {periods.now():%Y-%m-%d %H:%M:%S}")
         handle.flush()
         try:
             yield

@@ -3,6 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+from zoneinfo import ZoneInfo
+
+HANDBOOK_ZONE = "Asia/Shanghai"
+
+
+def now(zone: str = HANDBOOK_ZONE) -> dt.datetime:
+    """The wall clock in the handbooks' time zone, without a zone (as stored): one clock for run
+    ids, start and finish times and as-of, whatever the host's TZ, so runs order the same anywhere."""
+    return dt.datetime.now(ZoneInfo(zone)).replace(tzinfo=None)
 
 
 def month_start(month: str) -> dt.date:

@@ -3,7 +3,6 @@ while a run works, its stage and a bar over files and rows (plain lines in a log
 
 from __future__ import annotations
 
-import datetime as dt
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -16,6 +15,7 @@ from rich.table import Table
 from rich.text import Text
 
 from pipelines.ingest import FileReport
+from pipelines import periods
 from pipelines.periods import month_end
 
 console = Console()
@@ -240,11 +240,11 @@ class PlainProgress:
     def stage(self, name: str, files: int | None = None) -> None:
         self.files, self.seen = files or 0, 0
         count = f"：{files} 个文件" if files is not None else ""
-        self.out.print(f"{dt.datetime.now():%H:%M:%S} {name}{count}", markup=False, highlight=False)
+        self.out.print(f"{periods.now():%H:%M:%S} {name}{count}", markup=False, highlight=False)
 
     def file(self, path: Path, dataset) -> Callable[[int], None]:
         self.seen += 1
-        self.out.print(f"{dt.datetime.now():%H:%M:%S}   [{self.seen}/{self.files}] {dataset.name}/{path.name}",
+        self.out.print(f"{periods.now():%H:%M:%S}   [{self.seen}/{self.files}] {dataset.name}/{path.name}",
                        markup=False, highlight=False)
         return lambda rows: None
 

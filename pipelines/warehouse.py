@@ -18,6 +18,8 @@ from pathlib import Path
 
 import duckdb
 
+from pipelines import periods
+
 from schemas.declarations import Dataset, datasets
 
 LINEAGE = {
@@ -146,10 +148,11 @@ def start_run(
     conn: duckdb.DuckDBPyConnection, command: str, settings: dict, as_of: dt.datetime | None = None
 ) -> str:
     """Record a run's start, with the settings and rules it uses; its id goes on every row it writes."""
-    run_id = dt.datetime.now().strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
+    started = periods.now()
+    run_id = started.strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
     conn.execute(
         "insert into runs (run_id, command, started_at, as_of, status, settings) values (?, ?, ?, ?, 'running', ?)",
-        [run_id, command, dt.datetime.now(), as_of, json.dumps(settings, ensure_ascii=False)],
+        [run_id, command, started, as_of, json.dumps(settings, ensure_ascii=False)],
     )
     return run_id
 
@@ -157,7 +160,7 @@ def start_run(
 def finish_run(conn: duckdb.DuckDBPyConnection, run_id: str, status: str, message: str = "") -> None:
     conn.execute(
         "update runs set finished_at = ?, status = ?, message = ? where run_id = ?",
-        [dt.datetime.now(), status, message, run_id],
+        [periods.now(), status, message, run_id],
     )
 
 

@@ -22,6 +22,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from pipelines import periods
 from pipelines.ingest.headers import HeaderMatcher
 from pipelines.ingest.normalize import normalise_chunk, total_row_lines
 from pipelines.ingest.prefetch import prefetch
@@ -319,6 +320,6 @@ def _record_file(conn, ds: Dataset, meta, report: FileReport, opened) -> None:
             report.status,
             report.message,
             meta["run_id"],
-            dt.datetime.now(),
+            periods.now(),
         ],
     )

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from functools import cache
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import duckdb
 import yaml
 
 from pipelines.metrics.catalogue import definition
+from pipelines import periods
 from pipelines.periods import month_end
 from pipelines.report import data, quality, sections, sections_more
 from pipelines.report import formatting as fmt
@@ -54,7 +53,7 @@ def build(conn: duckdb.DuckDBPyConnection, run_id: str, month: str, lang: str = 
         "run": {"id": run.run_id, "as_of": fmt.timestamp(run.as_of), "started": fmt.timestamp(run.started_at),
                 "status": run.status or "", "config_files": quality.config_files(run.settings)},
         # in the handbooks' time zone, as as-of is (the machine's clock may be UTC)
-        "generated": fmt.timestamp(dt.datetime.now(ZoneInfo(run.rules.get("timezone", "Asia/Shanghai")))),
+        "generated": fmt.timestamp(periods.now(run.rules.get("timezone", periods.HANDBOOK_ZONE))),
         "previous_run": prev_id,
         "headline": headline,
         "mid_month": fmt.mid_month(run.as_of, lang, words) if running else "",

@@ -1,0 +1,43 @@
+"""One clock, Asia/Shanghai, for run ids and times, whatever the host's TZ (issue 11 #7): a run
+started later is later, so `kpi report` picks the latest run on any machine."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import time
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from pipelines import periods, warehouse
+
+
+@pytest.fixture
+def host_zone():
+    before = os.environ.get("TZ")
+
+    def use(zone: str) -> None:
+        os.environ["TZ"] = zone
+        time.tzset()
+
+    yield use
+    if before is None:
+        os.environ.pop("TZ", None)
+    else:
+        os.environ["TZ"] = before
+    time.tzset()
+
+
+def test_runs_started_under_different_host_zones_keep_their_order(host_zone):
+    conn = warehouse.connect(":memory:")
+    host_zone("UTC")
+    first = warehouse.start_run(conn, "run", {})
+    host_zone("America/New_York")  # 13 hours behind Shanghai: a host clock would put this run first
+    time.sleep(0.01)
+    second = warehouse.start_run(conn, "run", {})
+    (a, b) = [r[0] for r in conn.execute("select started_at from runs order by run_id").fetchall()]
+    assert b > a and second > first
+    shanghai = dt.datetime.now(ZoneInfo("Asia/Shanghai")).replace(tzinfo=None)
+    assert abs((shanghai - b).total_seconds()) < 60
+    assert abs((periods.now() - shanghai).total_seconds()) < 60
