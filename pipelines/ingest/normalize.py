@@ -60,12 +60,31 @@ def fold(cells) -> pa.ChunkedArray:
 
 
 def parse_timestamps(text) -> pa.ChunkedArray:
-    """Every common export form to a naive local timestamp; null where unreadable."""
+    """Every common export form to a naive local timestamp; null where unreadable, where the
+    date or time does not exist (2 月 30 日, 25:61: parsers roll those over silently), or where
+    it is implausible for an export (before PLAUSIBLE_FROM or more than a year ahead)."""
+    loose = _parse_loose(text)
+    return _null_where(pc.or_kleene(_fields_differ(text, loose), _implausible(loose)), loose)
+
+
+def timestamp_reasons(text: pa.Array, label: str, unreadable: str = "无法识别为时间") -> list[str]:
+    """Why each of these cells (ones parse_timestamps refused) is not a time, in words."""
+    text = pa.chunked_array([text])
+    loose = _parse_loose(text)
+    differ = _fields_differ(text, loose).to_pylist()
+    return [f"「{label}」{unreadable}" if moment is None
+            else f"「{label}」日期或时刻不存在（如 2 月 30 日、25:61）" if wrong
+            else f"「{label}」时间不在合理范围（{PLAUSIBLE_FROM:%Y-%m-%d} 至今后一年）"
+            for moment, wrong in zip(loose.to_pylist(), differ)]
+
+
+def _parse_loose(text) -> pa.ChunkedArray:
+    """What the parsers make of each cell, impossible dates rolled over as they do."""
     result = pa.nulls(len(text), pa.timestamp("us"))
     for form in FAST_TIME_FORMATS:
         todo = pc.and_(pc.is_valid(text), pc.is_null(result))
         if not pc.any(todo).as_py():
-            return result
+            break
         left = _null_where(pc.invert(todo), text)  # parse only what earlier forms did not
         result = pc.coalesce(result, pc.strptime(left, format=form, unit="us", error_is_null=True))
     todo = pc.and_(pc.is_valid(text), pc.is_null(result)).to_numpy(zero_copy_only=False)
@@ -74,6 +93,32 @@ def parse_timestamps(text) -> pa.ChunkedArray:
         slow[todo] = _parse_other_forms(pd.Series(text.filter(pa.array(todo)).to_pylist()))
         result = pa.array(slow, pa.timestamp("us"))
     return result
+
+
+# the fields as written: year, month, day and, if given, hour, minute, second (Excel serials have none)
+_FIELDS = (r"^(?P<y>\d{4})\D{1,2}(?P<mo>\d{1,2})\D{1,2}(?P<d>\d{1,2})\D*?"
+           r"(?:(?P<h>\d{1,2})\D(?P<mi>\d{1,2})(?:\D(?P<s>\d{1,2}))?)?")
+PLAUSIBLE_FROM = pd.Timestamp("2000-01-01")
+PLAUSIBLE_AHEAD = pd.Timedelta(days=366)
+
+
+def _fields_differ(text, parsed) -> pa.ChunkedArray:
+    """True where the parsed moment's fields are not the ones written: the date or time did not exist."""
+    written = pc.extract_regex(pc.cast(text, pa.large_string()), _FIELDS)
+    differ = pa.chunked_array([pa.array([False] * len(parsed))]) if len(parsed) else pa.chunked_array([], pa.bool_())
+    for field, part in (("y", pc.year), ("mo", pc.month), ("d", pc.day), ("h", pc.hour), ("mi", pc.minute),
+                        ("s", pc.second)):
+        digits = pc.struct_field(written, field)
+        number = pc.cast(_null_where(pc.equal(digits, ""), digits), pa.int64())
+        differ = pc.or_(differ, pc.fill_null(pc.not_equal(number, part(parsed)), False))
+    return differ
+
+
+def _implausible(parsed) -> pa.ChunkedArray:
+    latest = pd.Timestamp.now() + PLAUSIBLE_AHEAD  # the host clock is close enough for a year's margin
+    early = pc.less(parsed, pa.scalar(PLAUSIBLE_FROM.to_pydatetime(), pa.timestamp("us")))
+    late = pc.greater(parsed, pa.scalar(latest.to_pydatetime(), pa.timestamp("us")))
+    return pc.fill_null(pc.or_(early, late), False)
 
 
 def _parse_other_forms(text: pd.Series) -> np.ndarray:
@@ -186,8 +231,11 @@ def normalise_chunk(chunk: pa.Table, dataset: Dataset) -> tuple[pd.DataFrame, pd
         unreadable = pc.and_(pc.is_valid(text), pc.is_null(value)).to_numpy(zero_copy_only=False)
         if unreadable.any():
             what = _READ_AS[column.type][0]
-            raw = chunk[name].filter(pa.array(unreadable)).to_pylist()
-            issues.append(_issues(lines[unreadable], name, raw, f"「{dataset.label(name)}」{what}"))
+            cells = chunk[name].filter(pa.array(unreadable))
+            label = dataset.label(name)
+            reason = (timestamp_reasons(text.filter(pa.array(unreadable)).combine_chunks(), label, what)
+                      if column.type in ("timestamp", "date") else f"「{label}」{what}")
+            issues.append(_issues(lines[unreadable], name, cells.to_pylist(), reason))
         typed[name] = value
     frame = pa.table(typed).to_pandas(types_mapper=_PANDAS_TYPES.get)
     frame.index = pd.Index(lines, name="source_line")

@@ -73,3 +73,29 @@ def test_a_normal_workbook_still_loads(raw):
     path.parent.mkdir(parents=True, exist_ok=True)
     _workbook(path)
     assert raw.ingest()["calls/ok.xlsx"].rows_loaded == 1
+
+
+REPAIRS = "维修单号,项目编号,报修时间,维修类别,是否急修\n"
+
+
+def test_impossible_and_implausible_times_are_quarantined_not_rolled_over(raw):
+    rows = {
+        "R1": "2026-02-30 10:00",   # no 30 February: Arrow made it 03-02
+        "R2": "2026-10-10 25:61",   # no 25:61: it became 10-11 02:01
+        "R3": "2026-04-31",         # no 31 April
+        "R4": "2026年2月29日",       # 2026 is not a leap year
+        "R5": "59",                 # an Excel serial of 1900
+        "R6": "2099-01-01 08:00",   # far in the future
+        "R7": "1900-01-01 08:00",   # far in the past
+        "OK1": "2024-02-29 09:00",  # a real leap day
+        "OK2": "2026年10月5日 14时30分",
+    }
+    raw.write("repairs", "r.csv", REPAIRS + "".join(f"{k},S1,{v},水电,否\n" for k, v in rows.items()))
+    report = raw.ingest()["repairs/r.csv"]
+    assert (report.rows_read, report.rows_loaded, report.rows_quarantined) == (9, 2, 7)
+    loaded = raw.rows("select ticket_id, reported_at from repairs order by ticket_id")
+    assert [(t, str(at)) for t, at in loaded] == [("OK1", "2024-02-29 09:00:00"), ("OK2", "2026-10-05 14:30:00")]
+    reasons = dict(raw.rows("select value, reason from quarantine where \"column\" = 'reported_at'"))
+    assert set(reasons) == {v for k, v in rows.items() if k.startswith("R")}
+    assert [reasons[rows[k]].split("」", 1)[1] for k in ("R1", "R2", "R3", "R4")] == ["日期或时刻不存在（如 2 月 30 日、25:61）"] * 4
+    assert all("不在合理范围（2000-01-01 至今后一年）" in reasons[rows[k]] for k in ("R5", "R6", "R7"))
