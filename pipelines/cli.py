@@ -232,9 +232,9 @@ def run_command(
     if verbose:
         os.environ["PREFECT_LOGGING_LEVEL"] = "INFO"
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "CRITICAL")
-    from pipelines.flows import kpi_run  # Prefect loads only for the commands that use it
+    with _one_line_failures(), jobs.writer(settings, wait), _watched(quiet):
+        from pipelines.flows import kpi_run  # Prefect loads only once the warehouse is ours to write
 
-    with _one_line_failures(), _watched(quiet):
         result = kpi_run(month=month, as_of=when.isoformat(), raw=str(settings.raw_dir),
                          warehouse=str(settings.warehouse), out=str(settings.out_dir), lang=lang.value,
                          config=str(config) if config else None, wait_seconds=wait)

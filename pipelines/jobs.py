@@ -89,7 +89,7 @@ def recorded_run(
 ) -> Iterator:
     """Hold the writer lock, open the warehouse and record the run from start to outcome."""
     with writer_lock(settings.warehouse, wait_seconds):
-        conn = warehouse.connect(settings.warehouse)
+        conn = warehouse.connect_when_free(settings.warehouse, wait_seconds)
         warehouse.mark_interrupted_runs(conn)
         run_id = warehouse.start_run(conn, command, settings.record(), as_of)
         try:
@@ -100,6 +100,15 @@ def recorded_run(
             raise
         warehouse.finish_run(conn, run_id, "completed")
         conn.close()
+
+
+@contextmanager
+def writer(settings: Settings, wait_seconds: float = 0) -> Iterator:
+    """The writer lock and a free warehouse file, before anything slow starts (a flow, Prefect's
+    server): a second run hears at once that it cannot write. The flow inside takes the same lock."""
+    with writer_lock(settings.warehouse, wait_seconds, hand_over=True):
+        warehouse.connect_when_free(settings.warehouse, wait_seconds).close()
+        yield
 
 
 def ingest_exports(conn, settings: Settings, run_id: str, on_file: Callable | None = None) -> list[FileReport]:

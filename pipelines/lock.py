@@ -13,6 +13,7 @@ import os
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 
 from pipelines import periods
@@ -23,13 +24,25 @@ class WarehouseBusy(Exception):
 
 
 def lock_path(warehouse: Path) -> Path:
-    return warehouse.with_name(warehouse.name + ".lock")
+    """Beside the file itself: a symlink or a relative spelling of the path finds the same lock."""
+    real = Path(warehouse).resolve()
+    return real.with_name(real.name + ".lock")
+
+
+# The lock `kpi run` takes before it starts its flow, handed over to the flow it starts (which
+# asks for the same lock): only that hand-over is re-entrant, never another run in the process.
+_handed_over: ContextVar[Path | None] = ContextVar("kpi_writer_lock", default=None)
 
 
 @contextmanager
-def writer_lock(warehouse: Path, wait_seconds: float = 0, poll_seconds: float = 0.5) -> Iterator[None]:
-    """Hold the warehouse's writer lock for the block; wait up to `wait_seconds` for it."""
+def writer_lock(warehouse: Path, wait_seconds: float = 0, poll_seconds: float = 0.5,
+                hand_over: bool = False) -> Iterator[None]:
+    """Hold the warehouse's writer lock for the block; wait up to `wait_seconds` for it.
+    `hand_over`: what runs inside the block may take it again (the command's own flow)."""
     path = lock_path(warehouse)
+    if _handed_over.get() == path:
+        yield
+        return
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("a+", encoding="utf-8") as handle:
         deadline = time.monotonic() + wait_seconds
@@ -50,9 +63,12 @@ def writer_lock(warehouse: Path, wait_seconds: float = 0, poll_seconds: float = 
         handle.truncate()
         handle.write(f"进程 {os.getpid()}，开始于 {periods.now():%Y-%m-%d %H:%M:%S}")
         handle.flush()
+        token = _handed_over.set(path) if hand_over else None
         try:
             yield
         finally:
+            if token is not None:
+                _handed_over.reset(token)
             handle.seek(0)
             handle.truncate()
             fcntl.flock(handle, fcntl.LOCK_UN)

@@ -13,12 +13,15 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
+import time
 import uuid
 from pathlib import Path
 
 import duckdb
 
 from pipelines import periods
+from pipelines.lock import WarehouseBusy
 
 from schemas.declarations import Dataset, datasets
 
@@ -142,6 +145,24 @@ def connect(path: Path | str) -> duckdb.DuckDBPyConnection:
     for ds in datasets().values():
         conn.execute(table_ddl(ds))
     return conn
+
+
+def connect_when_free(path: Path | str, wait_seconds: float = 0, poll_seconds: float = 0.5):
+    """connect(), waiting up to `wait_seconds` while another program has the file open (DuckDB
+    lets one process hold it, even a reader); then WarehouseBusy naming that program's PID."""
+    deadline = time.monotonic() + wait_seconds
+    while True:
+        try:
+            return connect(path)
+        except duckdb.IOException as exc:
+            if "Could not set lock" not in str(exc):
+                raise
+            if time.monotonic() >= deadline:
+                pid = re.search(r"PID (\d+)", str(exc))
+                holder = f"进程 {pid.group(1)}" if pid else "另一个程序"
+                raise WarehouseBusy(f"数据仓库 {path} 正被另一个程序打开（{holder}，可能是只读查看）；"
+                                    "请关闭它后再试，或用 --wait 秒数 排队等待") from None
+            time.sleep(poll_seconds)
 
 
 def start_run(
