@@ -183,16 +183,13 @@ def metrics_command(
     """
     settings = _settings(config, warehouse=warehouse_file)
     month, when = _when(settings, month, as_of)
-    with _one_line_failures(), _watched(quiet), jobs.recorded_run(settings, "metrics", when, wait) as (conn, run_id):
+    if not settings.warehouse.exists():
+        err.print(f"[red]找不到数据仓库[/red] {settings.warehouse}（先运行 kpi ingest 或 kpi run）")
+        raise typer.Exit(2)
+    # a viewing command: it reads the warehouse and writes nothing (no run, no evidence)
+    with _one_line_failures(), _watched(quiet), jobs.reading(settings, wait) as conn:
         month = jobs.choose_month(conn, month, when)
-        jobs.compute_month(conn, settings, run_id, month, when)
-        rows = conn.execute(
-            """select metric, site_id, period, value, numerator, denominator, target, meets_target, unit,
-                      pending, flags
-               from metrics where run_id = ? and site_id is not distinct from ?
-               order by metric, period""",
-            [run_id, site],
-        ).fetchall()
+        rows = jobs.view_month(conn, settings, month, when, site)
     if not rows:
         err.print(f"没有 {site} 的指标：该项目不存在，或本月不适用。")
         raise typer.Exit(1)

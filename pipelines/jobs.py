@@ -99,6 +99,8 @@ def recorded_run(
             conn.close()
             raise
         warehouse.finish_run(conn, run_id, "completed")
+        for (month,) in conn.execute("select distinct month from evidence where run_id = ?", [run_id]).fetchall():
+            prune_evidence(conn, month, run_id)  # completed: this run now stands for its month
         conn.close()
 
 
@@ -109,6 +111,27 @@ def writer(settings: Settings, wait_seconds: float = 0) -> Iterator:
     with writer_lock(settings.warehouse, wait_seconds, hand_over=True):
         warehouse.connect_when_free(settings.warehouse, wait_seconds).close()
         yield
+
+
+@contextmanager
+def reading(settings: Settings, wait_seconds: float = 0) -> Iterator:
+    """A read-only connection (waiting, like a writer, while another program holds the file)."""
+    conn = warehouse.connect_when_free(settings.warehouse, wait_seconds, read_only=True)
+    try:
+        yield conn
+    finally:
+        conn.close()
+
+
+def view_month(conn, settings: Settings, month: str, as_of: dt.datetime, site: str | None) -> list[tuple]:
+    """The month's metric rows of one site (None: company-wide), computed and not stored."""
+    progress.current().stage(f"计算指标 metrics {month}")
+    metrics.compute_rows(conn, month, as_of, settings.rules)
+    return conn.execute(
+        """select metric, site_id, period, value, numerator, denominator, target, meets_target, unit, pending, flags
+           from run_metrics where site_id is not distinct from ? order by metric, period""",
+        [site],
+    ).fetchall()
 
 
 def ingest_exports(conn, settings: Settings, run_id: str, on_file: Callable | None = None) -> list[FileReport]:
@@ -164,6 +187,13 @@ def compute_month(conn, settings: Settings, run_id: str, month: str, as_of: dt.d
     return metrics.compute(conn, month, as_of, settings.rules, run_id)
 
 
+def prune_evidence(conn, month: str, standing_run: str) -> None:
+    """Once a run of the month has completed, the evidence of the month's earlier runs goes (it is
+    the largest table); until then the standing run keeps its own, so a killed or failed run takes
+    nothing with it."""
+    conn.execute("delete from evidence where month = ? and run_id <> ?", [month, standing_run])
+
+
 def fill_trend(conn, settings: Settings, month: str, as_of: dt.datetime) -> list[str]:
     """The months before `month` in its trend that have data but no stored result, each computed
     now as a run of its own (command `trend`), so the report's 上月 / 环比 / 近 12 个月 come from
@@ -182,6 +212,7 @@ def fill_trend(conn, settings: Settings, month: str, as_of: dt.datetime) -> list
             warehouse.finish_run(conn, run_id, "failed", f"{type(exc).__name__}: {exc}")
             raise
         warehouse.finish_run(conn, run_id, "completed", f"{m} 的趋势点（截至 {as_of:%Y-%m-%d %H:%M}）")
+        prune_evidence(conn, m, run_id)
         computed.append(m)
     return computed
 

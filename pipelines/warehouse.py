@@ -147,13 +147,14 @@ def connect(path: Path | str) -> duckdb.DuckDBPyConnection:
     return conn
 
 
-def connect_when_free(path: Path | str, wait_seconds: float = 0, poll_seconds: float = 0.5):
+def connect_when_free(path: Path | str, wait_seconds: float = 0, poll_seconds: float = 0.5,
+                      read_only: bool = False):
     """connect(), waiting up to `wait_seconds` while another program has the file open (DuckDB
     lets one process hold it, even a reader); then WarehouseBusy naming that program's PID."""
     deadline = time.monotonic() + wait_seconds
     while True:
         try:
-            return connect(path)
+            return duckdb.connect(str(path), read_only=True) if read_only else connect(path)
         except duckdb.IOException as exc:
             if "Could not set lock" not in str(exc):
                 raise

@@ -59,30 +59,42 @@ def _marts() -> list[str]:
     return [m.name for m in models.models() if m.layer == "marts"]
 
 
-def compute(conn: duckdb.DuckDBPyConnection, month: str, as_of: dt.datetime, rules: dict, run_id: str) -> int:
-    """Compute every metric of the month into `metrics` (keyed by run), with its evidence; returns rows written."""
+def compute_rows(conn: duckdb.DuckDBPyConnection, month: str, as_of: dt.datetime, rules: dict) -> int:
+    """Every metric row of the month into the temp table `run_metrics` (metric, site_id, period,
+    value, numerator, denominator, target, meets_target, unit, pending, flags), the fct_* models
+    beside it; nothing persistent is written, so a read-only connection will do."""
     params.set_variables(conn, params.variables(month, as_of, rules))
     _register_inputs(conn, month, rules)
     models.build(conn)
     union = "\nunion all by name\n".join(f"select {', '.join(METRIC_COLUMNS)} from {m}" for m in _marts())
+    # A period that has not ended at as-of is in progress (flagged). A week still running is
+    # not judged against its target: its callbacks can still come (issue 9). A month or
+    # quarter still running keeps its result so far, which the report shows as "so far".
+    conn.execute(
+        f"""create or replace temp table run_metrics as
+            select r.metric, r.site_id, r.period, r.value, r.numerator, r.denominator, r.target,
+                   case when p.grain = 'week' and p.ends_at > $as_of then null else r.meets_target end
+                       as meets_target,
+                   f.unit, r.pending,
+                   case when p.ends_at > $as_of then list_append(r.flags, 'in_progress') else r.flags end as flags
+            from ({union}) r
+            join metric_families f on r.metric = f.id or (f.is_template and starts_with(r.metric, f.prefix))
+            left join run_periods p on p.period = r.period""",
+        {"as_of": as_of},
+    )
+    return conn.execute("select count(*) from run_metrics").fetchall()[0][0]
+
+
+def compute(conn: duckdb.DuckDBPyConnection, month: str, as_of: dt.datetime, rules: dict, run_id: str) -> int:
+    """Compute every metric of the month into `metrics` (keyed by run), with its evidence; returns rows written.
+
+    Earlier runs' evidence stays: the standing run keeps its own until a newer one has completed
+    (pipelines.jobs prunes it then)."""
+    rows = compute_rows(conn, month, as_of, rules)
     conn.execute("begin transaction")
     try:
-        conn.execute(f"create or replace temp table run_metrics as {union}")
-        # A period that has not ended at as-of is in progress (flagged). A week still running is
-        # not judged against its target: its callbacks can still come (issue 9). A month or
-        # quarter still running keeps its result so far, which the report shows as "so far".
-        conn.execute(
-            """insert into metrics
-               select $run_id, $month, $as_of, r.metric, r.site_id, r.period, r.value, r.numerator,
-                      r.denominator, r.target,
-                      case when p.grain = 'week' and p.ends_at > $as_of then null else r.meets_target end,
-                      f.unit, r.pending,
-                      case when p.ends_at > $as_of then list_append(r.flags, 'in_progress') else r.flags end
-               from run_metrics r
-               join metric_families f on r.metric = f.id or (f.is_template and starts_with(r.metric, f.prefix))
-               left join run_periods p on p.period = r.period""",
-            {"run_id": run_id, "month": month, "as_of": as_of},
-        )
+        conn.execute("insert into metrics select $run_id, $month, $as_of, * from run_metrics",
+                     {"run_id": run_id, "month": month, "as_of": as_of})
         _write_evidence(conn, run_id, month)
         conn.execute(
             """insert into pareto select ?, ?, site_id, category, rank, complaints, total, share,
@@ -95,7 +107,7 @@ def compute(conn: duckdb.DuckDBPyConnection, month: str, as_of: dt.datetime, rul
     except BaseException:
         conn.execute("rollback")
         raise
-    return conn.execute("select count(*) from run_metrics").fetchall()[0][0]
+    return rows
 
 
 EVIDENCE_SOURCES = ["fct_complaint_outcomes", "fct_complaint_invalid", "fct_repair_outcomes", "fct_call_outcomes",
@@ -106,8 +118,7 @@ def _write_evidence(conn: duckdb.DuckDBPyConnection, run_id: str, month: str) ->
     """Every record that kept a rate from its target (miss) or is not yet decided (pending),
     every deal behind the accuracy score, every complaint behind a Pareto share. Hits are not
     listed one by one (ten million at group scale): their count is the numerator, and the rows
-    are in the dataset tables with their lineage. Only the latest run of a month keeps evidence."""
-    conn.execute("delete from evidence where month = ?", [month])
+    are in the dataset tables with their lineage."""
     outcomes = "\nunion all by name\n".join(f"select * from {t}" for t in EVIDENCE_SOURCES)
     conn.execute(
         f"""insert into evidence

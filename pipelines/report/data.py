@@ -108,12 +108,13 @@ def load_run(conn: duckdb.DuckDBPyConnection, run_id: str, month: str) -> RunDat
 
 
 def latest_run(conn: duckdb.DuckDBPyConnection, month: str) -> str | None:
-    """The run whose metrics stand for a month: the latest started one that did not fail or get cut short."""
+    """The run whose metrics stand for a month: the latest started one that completed (never one
+    still running, failed or cut short)."""
     found = conn.execute(
         """select m.run_id from (select distinct run_id from metrics where month = ?) m
-           left join runs r using (run_id)
-           where coalesce(r.status, '') not in ('failed', 'interrupted')
-           order by r.started_at desc nulls last, m.run_id desc limit 1""",
+           join runs r using (run_id)
+           where r.status = 'completed'
+           order by r.started_at desc, m.run_id desc limit 1""",
         [month],
     ).fetchall()
     return found[0][0] if found else None
@@ -131,7 +132,7 @@ def trend(conn: duckdb.DuckDBPyConnection, run: RunData, months: int = TREND_MON
         """with runs_by_month as (
                select m.month, m.run_id, max(r.started_at) as started_at
                from metrics m left join runs r using (run_id)
-               where m.month >= ? and m.month < ? and coalesce(r.status, '') not in ('failed', 'interrupted')
+               where m.month >= ? and m.month < ? and r.status = 'completed'
                group by m.month, m.run_id),
            chosen as (
                select month, arg_max(run_id, coalesce(started_at, timestamp '1970-01-01')) as run_id

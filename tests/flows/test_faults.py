@@ -646,3 +646,60 @@ def test_run_refuses_a_bad_month_or_language_before_doing_anything(raw, tmp_path
                                       "--out", str(tmp_path / "out"), *args])
     assert result.exit_code == 2
     assert not raw.db_path.exists() and not (tmp_path / "out").exists()
+
+
+def _run_october(raw, tmp_path):
+    from pipelines.cli import app
+
+    return CliRunner().invoke(app, ["run", "--raw", str(raw.root), "--warehouse", str(raw.db_path),
+                                    "--month", "2026-10", "--as-of", "2026-11-05T06:00", "--out", str(tmp_path / "out")])
+
+
+def test_a_failed_run_takes_nothing_of_the_standing_runs_evidence(raw, tmp_path, prefect_env, monkeypatch):
+    from pipelines.report import latest_run
+
+    _calls_for_october(raw)
+    assert _run_october(raw, tmp_path).exit_code == 0
+    ((standing, evidence),) = raw.rows("select run_id, count(*) from evidence group by run_id")
+    assert evidence > 0
+
+    def broken_report(*args, **kwargs):
+        raise RuntimeError("the report template is broken")
+
+    monkeypatch.setattr(jobs, "render_report", broken_report)
+    assert _run_october(raw, tmp_path).exit_code == 1
+    # the failed run's own evidence may stay beside it; the standing run's is whole
+    assert raw.rows("select count(*) from evidence where run_id = ?", [standing]) == [(evidence,)]
+    conn = warehouse.connect(raw.db_path)
+    try:
+        # a run still 'running' (killed, not yet marked) is never the month's run either
+        stray = warehouse.start_run(conn, "run", {})
+        conn.execute("insert into metrics select ?, month, as_of, metric, site_id, period, value, numerator, "
+                     "denominator, target, meets_target, unit, pending, flags from metrics where run_id = ?",
+                     [stray, standing])
+        assert latest_run(conn, "2026-10") == standing
+    finally:
+        conn.close()
+    monkeypatch.undo()
+    # the next completed run stands, and only then does the old evidence go
+    assert _run_october(raw, tmp_path).exit_code == 0
+    ((newest, count),) = raw.rows("select run_id, count(*) from evidence group by run_id")
+    assert newest != standing and count == evidence
+
+
+def test_kpi_metrics_is_a_viewing_command_and_changes_nothing(raw, tmp_path, prefect_env):
+    from pipelines.cli import app
+
+    _calls_for_october(raw)
+    assert _run_october(raw, tmp_path).exit_code == 0
+    tables = ("runs", "metrics", "evidence", "pareto", "repair_categories")
+
+    def counts():
+        return [raw.rows(f"select count(*) from {t}")[0][0] for t in tables]
+
+    before = counts()
+    shown = CliRunner().invoke(app, ["metrics", "--warehouse", str(raw.db_path), "--month", "2026-10",
+                                     "--as-of", "2026-11-20T00:00"], terminal_width=200)
+    assert shown.exit_code == 0, shown.output
+    assert "三声内接听率" in shown.output
+    assert counts() == before
