@@ -26,8 +26,16 @@ HEAD_ROWS = 2  # a note line, then the column headers
 SHEET_ROWS = 20_000
 CHUNK = 20_000
 # Quarantined values of these columns are personal data: the sheet points at file and line instead.
+# Every CRM profile field is personal, and so is what a complainant said (reported_as).
 PERSONAL = {"phone", "name", "complainant", "visitor", "card_no", "birth_date", "address", "postcode",
-            "household_income", "agent", "handled_by"}
+            "household_income", "agent", "handled_by", "staff", "by", "inspector", "reported_as", "feedback",
+            "industry", "occupation", "position", "work_area", "living_area", "property_owned", "purpose",
+            "desired_area", "desired_type", "total_price"}
+# A value is also personal by what it is, whatever column it landed in (a row with a missing cell
+# shifts a phone into `direction`): a mobile or landline number, an ID or card number, or any
+# value of the row's own personal fields.
+PERSONAL_VALUE = (r"1[3-9][0-9][\s-]?[0-9]{4}[\s-]?[0-9]{4}|0[0-9]{2,3}[\s-]?[0-9]{7,8}|[0-9]{17}[0-9Xx]"
+                  r"|[0-9]{12,19}")
 # Points without a target: a record that cost points is still "behind" the score.
 DEDUCTIONS = {"sales.accuracy_score"}
 
@@ -141,11 +149,15 @@ def _write_quarantine(conn, sheet, words: dict, styles: dict) -> tuple[int, int]
     total = conn.execute("select count(*) from quarantine").fetchall()[0][0]
     cursor = conn.execute(
         """select dataset, source_file, source_line, "column",
-                  case when "column" in (select unnest($personal)) and coalesce(value, '') <> '' then $masked
-                       else value end,
+                  case when coalesce(value, '') = '' then value
+                       when "column" in (select unnest($personal))
+                         or regexp_matches(value, $pattern)
+                         or len(list_filter([json_extract_string(record, '$."' || k || '"') for k in $personal],
+                                lambda v: length(v) >= 2 and contains(value, v))) > 0
+                       then $masked else value end,
                   reason, ingest_run_id
            from quarantine order by dataset, source_file, source_line, "column" nulls first""",
-        {"personal": sorted(PERSONAL), "masked": words["masked"]},
+        {"personal": sorted(PERSONAL), "masked": words["masked"], "pattern": PERSONAL_VALUE},
     )
     widths = [16, 36, 7, 16, 18, 60, 24]
     shown = _stream(sheet, cursor, total, words["q_note"].format(total=total), words["q_cols"], widths, words,

@@ -163,3 +163,23 @@ def test_evidence_csv_neutralises_cells_a_spreadsheet_would_run(tmp_path):
     for i, text in enumerate(hostile):
         assert by_line[i + 2]["detail"] == "'" + text and by_line[i + 2]["record_id"] == "'" + text
     assert by_line[9]["detail"] == "噪音 = 扰民" and by_line[9]["record_id"] == "C1"  # ordinary text as it was
+
+
+def test_quarantine_masks_personal_values_by_what_they_are_in_any_column(tmp_path):
+    conn = warehouse.connect(":memory:")
+    rows = [
+        # a row with a missing cell: the phone shifted into `direction`, name and address into `severity`
+        ("calls", "calls/a.csv", 2, "direction", "13912345678", "呼叫方向不在允许范围", '{"phone": "呼入"}'),
+        ("complaints", "c.csv", 3, "severity", "陈美丽 139 1111 2222 家住12栋1801", "不在允许范围",
+         '{"complainant": "陈美丽"}'),
+        ("complaints", "c.csv", 4, "severity", "陈美丽", "不在允许范围", '{"complainant": "陈美丽"}'),
+        ("crm_customers", "crm.csv", 5, "occupation", "律师", "过长", "{}"),   # a CRM profile field
+        ("crm_customers", "crm.csv", 6, "total_price", "800万", "不是数字", "{}"),
+        ("calls", "calls/a.csv", 7, "rings", "很多", "不是整数", "{}"),       # not personal: shown
+    ]
+    conn.executemany("insert into quarantine values (?, ?, ?, 'h', 'r', ?, ?, ?, ?)", rows)
+    path = evidence_xlsx.write_evidence(conn, "no-run", MONTH, tmp_path / "evidence.xlsx")
+    values = {int(float(r[2])): r[4] for r in sheet_rows(path, "隔离记录")[2:]}
+    masked = labels("zh")["xlsx"]["masked"]
+    assert [values[line] for line in (2, 3, 4, 5, 6)] == [masked] * 5
+    assert values[7] == "很多"
