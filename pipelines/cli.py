@@ -103,18 +103,22 @@ def _one_line_failures():
         yield
     except WarehouseBusy as exc:
         err.print(f"[red]无法运行[/red] {exc}")
+        terminal.hush_exit_noise()
         raise typer.Exit(75) from exc
     except OSError as exc:
         err.print(f"[red]运行失败[/red] 无法读写 {exc.filename or ''}：{exc.strerror or exc}")
+        terminal.hush_exit_noise()
         raise typer.Exit(1) from exc
     except duckdb.Error as exc:
         err.print(f"[red]运行失败[/red] 数据仓库出错：{str(exc).splitlines()[0]}")
+        terminal.hush_exit_noise()
         raise typer.Exit(1) from exc
     except (typer.Exit, KeyboardInterrupt):
         raise
     except Exception as exc:  # anything else still ends in one line; the run records the whole story
         first = str(exc).splitlines()[0] if str(exc) else ""
         err.print(f"[red]运行失败[/red] {type(exc).__name__}: {first}")
+        terminal.hush_exit_noise()
         raise typer.Exit(1) from exc
 
 
