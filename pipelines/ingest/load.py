@@ -283,6 +283,9 @@ def _replace_superseded(conn, ds: Dataset, meta) -> int:
                    or exists (select 1 from {ds.name} n where {_this_file("n")} and {match}))""",
         _params(meta),
     ).fetchall()[0][0]
+    # the older version's quarantined rows went with it: they are no longer in the folder
+    conn.execute("delete from quarantine where dataset = ? and source_file = ? and file_hash <> ?",
+                 [ds.name, meta["source_file"], meta["hash"]])
     conn.execute(
         "update files set status = 'superseded' where dataset = ? and source_file = ? and status = 'loaded'",
         [ds.name, meta["source_file"]],

@@ -99,3 +99,16 @@ def test_impossible_and_implausible_times_are_quarantined_not_rolled_over(raw):
     assert set(reasons) == {v for k, v in rows.items() if k.startswith("R")}
     assert [reasons[rows[k]].split("」", 1)[1] for k in ("R1", "R2", "R3", "R4")] == ["日期或时刻不存在（如 2 月 30 日、25:61）"] * 4
     assert all("不在合理范围（2000-01-01 至今后一年）" in reasons[rows[k]] for k in ("R5", "R6", "R7"))
+
+
+def test_a_corrected_file_takes_its_older_versions_quarantine_with_it(raw):
+    path = raw.write("calls", "oct.csv", CALLS + "C1,S1,2026-10-01 08:00,呼入,13800000001,2,是\n"
+                     "C2,S1,2026-13-01 08:00,呼入,13800000002,2,是\n")   # month 13: quarantined
+    first = raw.ingest()["calls/oct.csv"]
+    assert (first.rows_loaded, first.rows_quarantined) == (1, 1)
+    raw.write("calls", "oct.csv", CALLS + "C1,S1,2026-10-01 08:00,呼入,13800000001,2,是\n"
+              "C2,S1,2026-10-02 08:00,呼入,13800000002,2,是\n")        # corrected at the same path
+    second = raw.ingest()["calls/oct.csv"]
+    assert (second.rows_loaded, second.rows_quarantined) == (2, 0)
+    assert raw.rows("select count(*) from quarantine where source_file = 'calls/oct.csv'") == [(0,)]
+    assert path.exists()
