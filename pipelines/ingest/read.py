@@ -18,6 +18,7 @@ from __future__ import annotations
 import codecs
 import csv
 import datetime as dt
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -82,10 +83,53 @@ def scan_text(path: Path) -> tuple[str, bool]:
     for encoding in candidates:
         quoted = _quoted_if_decodes(path, encoding)
         if quoted is not None:
+            if encoding == "gb18030":
+                _refuse_mixed_encodings(path)
             return encoding, quoted
     raise RejectedFile(
         "无法识别文件编码（支持 UTF-8、带 BOM 的 UTF-8、GB18030/GBK）；请另存为 UTF-8 CSV 或 XLSX"
     )
+
+
+_UTF8_CHAR = rb"(?:[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3})"
+# a whole line of valid UTF-8 with at least one non-ASCII character (GB18030 text almost never is)
+_UTF8_LINE = re.compile(rb"(?m)^[\x00-\x09\x0b-\x7f]*(?:" + _UTF8_CHAR + rb"[\x00-\x09\x0b-\x7f]*)+\r?$")
+
+
+def _refuse_mixed_encodings(path: Path) -> None:
+    """A file that is not UTF-8 but has UTF-8 lines (two exports pasted together) also decodes as
+    GB18030 — into mojibake (中文 → 涓…枃). A regular expression finds a whole UTF-8 line at C
+    speed; only then are lines read one by one, to name the first line that differs."""
+    with path.open("rb") as f:
+        rest = b""
+        while block := f.read(_BLOCK):
+            block = rest + block
+            cut = block.rfind(b"\n") + 1
+            block, rest = (block[:cut], block[cut:]) if cut else (b"", block)
+            if _UTF8_LINE.search(block):
+                break
+        else:
+            if not (rest and _UTF8_LINE.search(rest)):
+                return
+    first = None
+    with path.open("rb") as f:
+        for number, line in enumerate(f, start=1):
+            if line.isascii():
+                continue
+            kind = "UTF-8" if _is_utf8(line) else "GB18030/GBK"
+            if first is None:
+                first = (number, kind)
+            elif kind != first[1]:
+                raise RejectedFile(f"文件混用了两种编码：第 {first[0]} 行是 {first[1]}，第 {number} 行是 {kind}；"
+                                   "请整份另存为同一种编码（建议 UTF-8）后再放入；整个文件未导入")
+
+
+def _is_utf8(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def detect_encoding(path: Path) -> str:

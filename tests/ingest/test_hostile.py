@@ -112,3 +112,23 @@ def test_a_corrected_file_takes_its_older_versions_quarantine_with_it(raw):
     assert (second.rows_loaded, second.rows_quarantined) == (2, 0)
     assert raw.rows("select count(*) from quarantine where source_file = 'calls/oct.csv'") == [(0,)]
     assert path.exists()
+
+
+def test_a_file_mixing_utf8_and_gb18030_is_rejected_with_the_first_line_that_differs(raw):
+    head = (CALLS.strip() + ",备注\n").encode("gb18030")                                  # line 1
+    gb = "C1,S1,2026-10-01 08:00,呼入,13800000001,2,是,无\n".encode("gb18030")             # line 2
+    utf8 = "C2,S1,2026-10-01 09:00,in,13800000002,2,Y,中文\n".encode("utf-8")              # line 3
+    path = raw.root / "calls" / "mixed.csv"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(head + gb + utf8)
+    # as GB18030 the whole file decodes: the UTF-8 line's 中文 would load as mojibake (涓…枃) without a word
+    assert "涓" in (head + gb + utf8).decode("gb18030")
+    report = raw.ingest()["calls/mixed.csv"]
+    assert report.status == "rejected"
+    assert "第 1 行是 GB18030/GBK，第 3 行是 UTF-8" in report.message
+    assert raw.rows("select count(*) from calls") == [(0,)]
+
+
+def test_a_plain_gb18030_export_still_loads(raw):
+    raw.write("calls", "gb.csv", GOOD, encoding="gb18030")
+    assert raw.ingest()["calls/gb.csv"].rows_loaded == 1
