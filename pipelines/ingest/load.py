@@ -164,8 +164,8 @@ def _load_in_transaction(conn, ds, meta, matcher, known, progress, tolerant) -> 
             _append(conn, "quarantine", ISSUE_FIELDS, issues, [ds.name] + lineage)
         progress(rows)
     _quarantine_duplicate_keys(conn, ds, meta)
-    replaced = _replace_superseded(conn, ds, meta)
-    loaded, quarantined = _counts(conn, ds, meta)
+    loaded, quarantined = _counts(conn, ds, meta)  # as read: rows a newer export outranks were loaded too
+    replaced, outranked = _replace_superseded(conn, ds, meta)
     report = FileReport(
         ds.name,
         meta["source_file"],
@@ -174,6 +174,7 @@ def _load_in_transaction(conn, ds, meta, matcher, known, progress, tolerant) -> 
         rows_loaded=loaded,
         rows_quarantined=quarantined,
         rows_replaced=replaced,
+        message=f"{outranked} 行的记录在文件夹中有更新的导出，以那份为准" if outranked else "",
         skipped_lines=opened.skipped_lines,
         unknown_headers=opened.unknown_headers,
     )
@@ -273,15 +274,29 @@ def _quarantine_duplicate_keys(conn, ds: Dataset, meta) -> None:
     )
 
 
-def _replace_superseded(conn, ds: Dataset, meta) -> int:
-    """Drop what this file supersedes: an older version of the same path, and the same ids from earlier exports."""
+def _replace_superseded(conn, ds: Dataset, meta) -> tuple[int, int]:
+    """Settle which export stands for each record, by the folder as it is, never by load history:
+    an older version of this path goes; for an id in other files too, the export modified last
+    (then the later path) wins. Returns (rows of other files this one replaced, rows of this one
+    a newer export outranks)."""
     match = " and ".join(f'n."{k}" is not distinct from t."{k}"' for k in ds.key)
-    deleted = conn.execute(
+    params = _params(meta) | {"mtime": dt.datetime.fromtimestamp(meta["path"].stat().st_mtime)}
+    stamp = f"""(select max(f.modified_at) from files f where f.dataset = '{ds.name}'
+                 and f.file_hash = t.file_hash and f.source_file = t.source_file)"""
+    newer = f"({stamp} > $mtime or ({stamp} = $mtime and t.source_file > $source))"
+    earlier_version = conn.execute(
+        f"delete from {ds.name} t where not ({_this_file('t')}) and t.source_file = $source", _params(meta)
+    ).fetchall()[0][0]
+    outranked = conn.execute(
+        f"""delete from {ds.name} n where {_this_file("n")}
+              and exists (select 1 from {ds.name} t where not ({_this_file("t")}) and {match} and {newer})""",
+        params,
+    ).fetchall()[0][0]
+    replaced = conn.execute(
         f"""delete from {ds.name} t
-            where not ({_this_file("t")})
-              and (t.source_file = $source
-                   or exists (select 1 from {ds.name} n where {_this_file("n")} and {match}))""",
-        _params(meta),
+            where not ({_this_file("t")}) and not {newer}
+              and exists (select 1 from {ds.name} n where {_this_file("n")} and {match})""",
+        params,
     ).fetchall()[0][0]
     # the older version's quarantined rows went with it: they are no longer in the folder
     conn.execute("delete from quarantine where dataset = ? and source_file = ? and file_hash <> ?",
@@ -290,7 +305,7 @@ def _replace_superseded(conn, ds: Dataset, meta) -> int:
         "update files set status = 'superseded' where dataset = ? and source_file = ? and status = 'loaded'",
         [ds.name, meta["source_file"]],
     )
-    return deleted
+    return earlier_version + replaced, outranked
 
 
 def _counts(conn, ds: Dataset, meta) -> tuple[int, int]:

@@ -117,7 +117,7 @@ def test_a_corrected_file_takes_its_older_versions_quarantine_with_it(raw):
 def test_a_file_mixing_utf8_and_gb18030_is_rejected_with_the_first_line_that_differs(raw):
     head = (CALLS.strip() + ",备注\n").encode("gb18030")                                  # line 1
     gb = "C1,S1,2026-10-01 08:00,呼入,13800000001,2,是,无\n".encode("gb18030")             # line 2
-    utf8 = "C2,S1,2026-10-01 09:00,in,13800000002,2,Y,中文\n".encode("utf-8")              # line 3
+    utf8 = "C2,S1,2026-10-01 09:00,in,13800000002,2,Y,中文\n".encode()              # line 3
     path = raw.root / "calls" / "mixed.csv"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(head + gb + utf8)
@@ -132,3 +132,32 @@ def test_a_file_mixing_utf8_and_gb18030_is_rejected_with_the_first_line_that_dif
 def test_a_plain_gb18030_export_still_loads(raw):
     raw.write("calls", "gb.csv", GOOD, encoding="gb18030")
     assert raw.ingest()["calls/gb.csv"].rows_loaded == 1
+
+
+def test_which_export_wins_is_decided_by_the_folder_not_by_load_history(raw):
+    row = "C1,S1,2026-10-01 08:00,呼入,13800000001,{rings},是\n"
+    raw.write("calls", "oct.csv", CALLS + row.format(rings=2))
+    raw.write("calls", "copy_of_oct.csv", CALLS + row.format(rings=2))     # a byte-identical copy
+    first = raw.ingest()
+    assert first["calls/copy_of_oct.csv"].status == "unchanged"           # recorded as its twin's duplicate
+    raw.write("calls", "oct.csv", CALLS + row.format(rings=5))             # corrected, newest in the folder
+    raw.ingest()
+    assert raw.rows("select rings, source_file from calls") == [(5, "calls/oct.csv")]
+    again = raw.ingest()  # the copy now loads (its twin's old content is gone), and must not win
+    assert raw.rows("select rings, source_file from calls") == [(5, "calls/oct.csv")]
+    copy = again["calls/copy_of_oct.csv"]
+    assert copy.reconciles and "以那份为准" in (copy.message or "")
+    assert raw.ingest()["calls/copy_of_oct.csv"].status == "unchanged"
+    assert raw.rows("select rings from calls") == [(5,)]
+
+
+def test_an_older_export_dropped_in_later_does_not_override_a_newer_one(raw):
+    import os
+
+    row = "C1,S1,2026-10-01 08:00,呼入,13800000001,{rings},是\n"
+    raw.write("calls", "new.csv", CALLS + row.format(rings=1))
+    raw.ingest()
+    old = raw.write("calls", "old.csv", CALLS + row.format(rings=4))
+    os.utime(old, (1_600_000_000, 1_600_000_000))  # an export from long ago, copied in today
+    raw.ingest()
+    assert raw.rows("select rings, source_file from calls") == [(1, "calls/new.csv")]
