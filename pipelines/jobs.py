@@ -90,18 +90,29 @@ def recorded_run(
     """Hold the writer lock, open the warehouse and record the run from start to outcome."""
     with writer_lock(settings.warehouse, wait_seconds):
         conn = warehouse.connect_when_free(settings.warehouse, wait_seconds)
-        warehouse.mark_interrupted_runs(conn)
-        run_id = warehouse.start_run(conn, command, settings.record(), as_of)
         try:
-            yield conn, run_id
-        except BaseException as exc:
-            warehouse.finish_run(conn, run_id, "failed", f"{type(exc).__name__}: {exc}")
+            warehouse.mark_interrupted_runs(conn)
+            with run_record(conn, settings, command, as_of) as run_id:
+                yield conn, run_id
+        finally:
             conn.close()
-            raise
-        warehouse.finish_run(conn, run_id, "completed")
-        for (month,) in conn.execute("select distinct month from evidence where run_id = ?", [run_id]).fetchall():
-            prune_evidence(conn, month, run_id)  # completed: this run now stands for its month
-        conn.close()
+
+
+@contextmanager
+def run_record(conn, settings: Settings, command: str, as_of: dt.datetime | None,
+               note: str = "") -> Iterator[str]:
+    """A run in `runs` from start to outcome, on an open connection. Once it has completed it
+    stands for the months it computed: their earlier runs' evidence goes (a failed or killed run
+    takes nothing of the standing one's)."""
+    run_id = warehouse.start_run(conn, command, settings.record(), as_of)
+    try:
+        yield run_id
+    except BaseException as exc:
+        warehouse.finish_run(conn, run_id, "failed", f"{type(exc).__name__}: {exc}")
+        raise
+    warehouse.finish_run(conn, run_id, "completed", note)
+    conn.execute("delete from evidence where run_id <> $run and month in "
+                 "(select distinct month from evidence where run_id = $run)", {"run": run_id})
 
 
 @contextmanager
@@ -187,13 +198,6 @@ def compute_month(conn, settings: Settings, run_id: str, month: str, as_of: dt.d
     return metrics.compute(conn, month, as_of, settings.rules, run_id)
 
 
-def prune_evidence(conn, month: str, standing_run: str) -> None:
-    """Once a run of the month has completed, the evidence of the month's earlier runs goes (it is
-    the largest table); until then the standing run keeps its own, so a killed or failed run takes
-    nothing with it."""
-    conn.execute("delete from evidence where month = ? and run_id <> ?", [month, standing_run])
-
-
 def fill_trend(conn, settings: Settings, month: str, as_of: dt.datetime) -> list[str]:
     """The months before `month` in its trend that have data but no stored result, each computed
     now as a run of its own (command `trend`), so the report's 上月 / 环比 / 近 12 个月 come from
@@ -204,15 +208,9 @@ def fill_trend(conn, settings: Settings, month: str, as_of: dt.datetime) -> list
     for m in earlier:
         if m not in with_data or latest_run(conn, m) is not None:
             continue
-        run_id = warehouse.start_run(conn, "trend", settings.record(), as_of)
         progress.current().stage(f"计算指标 metrics {m}（{month} 的趋势点）")
-        try:
+        with run_record(conn, settings, "trend", as_of, f"{m} 的趋势点（截至 {as_of:%Y-%m-%d %H:%M}）") as run_id:
             metrics.compute(conn, m, as_of, settings.rules, run_id)
-        except BaseException as exc:
-            warehouse.finish_run(conn, run_id, "failed", f"{type(exc).__name__}: {exc}")
-            raise
-        warehouse.finish_run(conn, run_id, "completed", f"{m} 的趋势点（截至 {as_of:%Y-%m-%d %H:%M}）")
-        prune_evidence(conn, m, run_id)
         computed.append(m)
     return computed
 

@@ -47,16 +47,15 @@ FLAG_WORDS = {"vital_few": "关键少数", "reference": "参考（开业当月�
               "in_progress": "周期未结束"}
 
 
+STATUS_MARKUP = {"met": "[green]达标[/]", "miss": "[red]未达标[/]", "sofar": "[yellow]暂未达标[/]",
+                 "running": "[dim]进行中[/]"}
+
+
 def _status(meets, target, value, flags) -> str:
-    """A period still running at as-of is never red: behind so far, or not judged until it ends."""
-    running = "in_progress" in (flags or [])
-    if meets is True:
-        return "[green]达标[/]"
-    if meets is False:
-        return "[yellow]暂未达标[/]" if running else "[red]未达标[/]"
-    if target is None:
-        return "—"
-    return "[dim]进行中[/]" if running and value is not None else "无数据"
+    """A period still running at as-of is never red (report.formatting.verdict decides, for both)."""
+    from pipelines.report.formatting import verdict
+
+    return STATUS_MARKUP.get(verdict(meets, target, value, flags), "—" if target is None else "无数据")
 
 
 def print_metrics(rows, title: str) -> None:

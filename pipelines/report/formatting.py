@@ -68,6 +68,22 @@ def month_label(month: str, lang: str) -> str:
     return f"{year}年{mon}月"
 
 
+def verdict(meets_target: bool | None, target, value, flags) -> str:
+    """How a metric row stands: met, miss; sofar (a period still running, below target so far),
+    running (a week still running: not judged until it ends), nodata (a target, no value), or ""
+    (nothing to judge). A period still running at as-of is never a miss."""
+    running = "in_progress" in (flags or ())
+    if meets_target is True:
+        return "met"
+    if meets_target is False:
+        return "sofar" if running else "miss"
+    if target is None:
+        return ""
+    if value is None:
+        return "nodata"
+    return "running" if running else ""
+
+
 def mid_month(as_of: dt.datetime, lang: str, labels: dict) -> str:
     """「月中报告：截至 12 月 2 日」: the first line of a report whose month had not ended."""
     return labels["mid_month"].format(month=as_of.month, day=as_of.day, month_name=as_of.strftime("%B %Y"))

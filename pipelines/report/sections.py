@@ -95,24 +95,15 @@ BEHIND = ("miss", "sofar")  # cell classes of a row below its target (final, or 
 
 
 def _colour(row: MetricRow) -> str:
-    """met / miss; a period still running at as-of is never red: "sofar" (a month behind so far)
-    or "running" (a week, not judged until it ends)."""
-    running = "in_progress" in row.flags
-    if row.meets_target is True:
-        return "met"
-    if row.meets_target is False:
-        return "sofar" if running else "miss"
-    return "running" if running and row.target is not None and row.value is not None else ""
+    return fmt.verdict(row.meets_target, row.target, row.value, row.flags)
+
+
+STATUS_WORDS = {"met": "met", "miss": "missed", "sofar": "missed_so_far", "running": "running", "nodata": "no_data"}
 
 
 def _status(row: MetricRow, labels: dict) -> dict:
     cls = _colour(row)
-    if cls:
-        return {"text": labels[{"met": "met", "miss": "missed", "sofar": "missed_so_far", "running": "running"}[cls]],
-                "cls": cls}
-    if row.target is not None and row.value is None:
-        return {"text": labels["no_data"], "cls": "nodata"}
-    return {"text": "", "cls": ""}
+    return {"text": labels[STATUS_WORDS[cls]], "cls": cls} if cls else {"text": "", "cls": ""}
 
 
 def site_overview(run: RunData, sites: list[Site], lang: str, labels: dict) -> dict:
