@@ -21,7 +21,7 @@ from typing import Annotated
 import duckdb
 
 import typer
-from pipelines import jobs, progress, terminal
+from pipelines import jobs, orphans, progress, terminal
 from pipelines.ingest import unknown_folders
 from pipelines.lock import WarehouseBusy
 from pipelines.settings import ConfigError, Settings, load_settings
@@ -50,6 +50,7 @@ WarehouseOpt = Annotated[
 @app.callback()
 def _group() -> None:
     """物业客服 KPI — run `kpi COMMAND --help` for any command."""
+    orphans.guard()  # before anything starts a process: a killed kpi leaves none behind
 
 
 def _settings(config: Path | None, **flags) -> Settings:
