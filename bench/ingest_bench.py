@@ -62,7 +62,7 @@ def measure_duckdb(dataset: str, warehouse: str) -> dict:
     import duckdb
 
     from pipelines.ingest import discover
-    from pipelines.ingest.read import detect_encoding
+    from pipelines.ingest.encodings import detect_encoding
     from schemas.declarations import datasets
 
     paths = [p for p in discover(RAW, datasets()[dataset]) if p.suffix.lower() == ".csv"]

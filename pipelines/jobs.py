@@ -149,7 +149,7 @@ def ingest_exports(conn, settings: Settings, run_id: str, on_file: Callable | No
     matcher = HeaderMatcher(datasets(), settings.headers)
     watching = progress.current()
     return ingest(conn, settings.raw_dir, run_id, matcher, on_file or watching.file,
-                  on_plan=lambda files: watching.stage("导入 ingest", files))
+                  on_plan=lambda files: watching.stage("导入 ingest", files), sheets=settings.sheets)
 
 
 def export_metrics_json(conn: duckdb.DuckDBPyConnection, run_id: str, path: Path) -> Path:

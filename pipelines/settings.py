@@ -26,6 +26,7 @@ class Settings:
     warehouse: Path
     out_dir: Path
     headers: dict[str, dict[str, str]] = field(default_factory=dict)
+    sheets: dict[str, str] = field(default_factory=dict)  # dataset -> the sheet its workbooks hold it in
     rules: dict[str, Any] = field(default_factory=dict)  # contract §2 interpretations
     company: str | None = None  # the name in the report's title and page header
     sources: tuple[str, ...] = ()  # the config files merged, for the run record
@@ -37,6 +38,7 @@ class Settings:
             "warehouse": str(self.warehouse),
             "out_dir": str(self.out_dir),
             "headers": self.headers,
+            "sheets": self.sheets,
             "rules": self.rules,
             "company": self.company,
             "config_files": list(self.sources),
@@ -72,6 +74,16 @@ def _check_headers(headers: dict, source: str) -> dict[str, dict[str, str]]:
     return {scope: dict(mapping or {}) for scope, mapping in headers.items()}
 
 
+def _check_sheets(sheets: dict, source: str) -> dict[str, str]:
+    known = datasets()
+    for dataset, sheet in sheets.items():
+        if dataset not in known:
+            raise ConfigError(f"{source} [sheets] {dataset}：没有名为 {dataset} 的数据集")
+        if not isinstance(sheet, str) or not sheet:
+            raise ConfigError(f"{source} [sheets] {dataset}：应写工作表的名字，如 {dataset} = \"明细\"")
+    return dict(sheets)
+
+
 def load_settings(config: Path | None = None, **flags: Any) -> Settings:
     """Defaults < ./kpi.toml < --config file < command-line flags (None means not given)."""
     merged = _read(DEFAULTS)
@@ -91,6 +103,7 @@ def load_settings(config: Path | None = None, **flags: Any) -> Settings:
         warehouse=Path(paths["warehouse"]),
         out_dir=Path(paths["out"]),
         headers=_check_headers(merged.get("headers", {}), " / ".join(sources)),
+        sheets=_check_sheets(merged.get("sheets", {}), " / ".join(sources)),
         rules=merged["rules"],
         company=merged.get("report", {}).get("company") or None,
         sources=tuple(sources),

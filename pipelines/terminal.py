@@ -25,7 +25,7 @@ err = Console(stderr=True, soft_wrap=True)  # a reason stays on one line in a lo
 
 
 def _note(r: FileReport) -> str:
-    parts = []
+    parts = list(r.notes)
     if r.skipped_lines:
         parts.append(f"跳过表头上方 {len(r.skipped_lines)} 行标题")
     if r.unknown_headers:

@@ -57,7 +57,7 @@ create table if not exists files (
     rows_loaded bigint,
     rows_quarantined bigint,
     rows_replaced bigint,
-    status varchar not null,  -- loaded | rejected
+    status varchar not null,  -- loaded | rejected | superseded; dataset '' for a file in no dataset's folder
     message varchar,
     ingest_run_id varchar,
     ingested_at timestamp
@@ -126,6 +126,10 @@ create table if not exists quarantine (
     reason varchar not null,
     record json  -- the row as it was read, so nothing is lost
 );
+-- columns added since the first warehouses were made: an older file gains them when opened
+alter table files add column if not exists form varchar;      -- csv | tsv | xlsx | xls | ods | xml2003 | html
+alter table files add column if not exists sheet varchar;     -- the sheet or HTML table read
+alter table files add column if not exists notes varchar[];   -- how it was read, where a user would not guess
 """
 
 

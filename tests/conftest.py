@@ -47,11 +47,11 @@ class RawFolder:
         os.utime(path, (self._clock, self._clock))
         return path
 
-    def ingest(self, headers: dict | None = None):
+    def ingest(self, headers: dict | None = None, sheets: dict | None = None):
         conn = warehouse.connect(self.db_path)
         try:
             run_id = warehouse.start_run(conn, "test", {})
-            reports = ingest(conn, self.root, run_id, HeaderMatcher(datasets(), headers))
+            reports = ingest(conn, self.root, run_id, HeaderMatcher(datasets(), headers), sheets=sheets)
         finally:
             conn.close()
         return {r.source_file: r for r in reports}

@@ -46,6 +46,9 @@ class FileReport:
     message: str = ""
     skipped_lines: list[str] = field(default_factory=list)
     unknown_headers: list[str] = field(default_factory=list)
+    form: str | None = None  # what the file was read as (forms.py), whatever its name
+    sheet: str | None = None
+    notes: list[str] = field(default_factory=list)  # how it was read: a form its name hides, the sheet chosen
 
     @property
     def status_word(self) -> str:
@@ -64,13 +67,13 @@ def file_hash(path: Path) -> str:
     return digest.hexdigest()
 
 
-def previous_outcome(conn, ds: Dataset, digest: str, source_file: str) -> FileReport | None:
+def previous_outcome(conn, dataset: str, digest: str, source_file: str) -> FileReport | None:
     """The earlier outcome for this exact content, if it still stands."""
     rows = conn.execute(
         """select source_file, status, message, rows_read, rows_loaded, rows_quarantined
            from files where dataset = ? and file_hash = ? and status in ('loaded', 'rejected')
            order by ingested_at desc limit 1""",
-        [ds.name, digest],
+        [dataset, digest],
     ).fetchall()
     if not rows:
         return None
@@ -78,7 +81,7 @@ def previous_outcome(conn, ds: Dataset, digest: str, source_file: str) -> FileRe
     note = "内容未变，已跳过" if source == source_file else f"与已导入的 {source} 内容相同，已跳过"
     if status == "rejected":
         note += f"（当时拒收：{message}）"
-    return FileReport(ds.name, source_file, "unchanged", read or 0, loaded or 0, quarantined or 0, message=note)
+    return FileReport(dataset, source_file, "unchanged", read or 0, loaded or 0, quarantined or 0, message=note)
 
 
 def now_known(conn, ds: Dataset, digest: str, source_file: str, known: dict[str, set[str]]) -> int:
@@ -113,14 +116,15 @@ def load_file(
     matcher: HeaderMatcher,
     known: dict[str, set[str]],
     progress: Callable[[int], None] = lambda rows: None,
+    sheet: str | None = None,
 ) -> FileReport:
-    """Ingest one file; an unreadable file is recorded as rejected and loads nothing."""
+    """Ingest one file (from `sheet`, if given); an unreadable file is recorded as rejected and loads nothing."""
     digest = file_hash(path)
-    earlier = previous_outcome(conn, ds, digest, source_file)
+    earlier = previous_outcome(conn, ds.name, digest, source_file)
     recheck = earlier is not None and now_known(conn, ds, digest, source_file, known)
     if earlier is not None and not recheck:
         return earlier
-    meta = {"hash": digest, "run_id": run_id, "path": path, "source_file": source_file}
+    meta = {"hash": digest, "run_id": run_id, "path": path, "source_file": source_file, "sheet": sheet}
     conn.execute("begin transaction")
     try:
         if recheck:  # load it again, whole: rows it quarantined for an unknown id may pass now
@@ -135,7 +139,7 @@ def load_file(
     except RejectedFile as rejected:
         conn.execute("rollback")
         report = FileReport(ds.name, source_file, "rejected", message=str(rejected))
-        _record_file(conn, ds, meta, report, opened=None)
+        _record_file(conn, ds.name, meta, report, opened=None)
     except OSError:  # the disk or share, not the file's content: the run retries or fails
         conn.execute("rollback")
         raise
@@ -144,7 +148,7 @@ def load_file(
         first = (str(exc).splitlines() or [""])[0][:200]
         report = FileReport(ds.name, source_file, "rejected",
                             message=f"读取时出错（{type(exc).__name__}：{first}）；整个文件未导入")
-        _record_file(conn, ds, meta, report, opened=None)
+        _record_file(conn, ds.name, meta, report, opened=None)
     except BaseException:
         conn.execute("rollback")
         raise
@@ -152,7 +156,7 @@ def load_file(
 
 
 def _load_in_transaction(conn, ds, meta, matcher, known, progress, tolerant) -> FileReport:
-    opened = open_export(meta["path"], ds, matcher)
+    opened = open_export(meta["path"], ds, matcher, meta["sheet"])
     schema = schema_for(ds, known)
     lineage = [meta["source_file"], meta["hash"], meta["run_id"]]
     read = 0
@@ -177,10 +181,13 @@ def _load_in_transaction(conn, ds, meta, matcher, known, progress, tolerant) -> 
         message=f"{outranked} 行的记录在文件夹中有更新的导出，以那份为准" if outranked else "",
         skipped_lines=opened.skipped_lines,
         unknown_headers=opened.unknown_headers,
+        form=opened.form.kind,
+        sheet=opened.sheet,
+        notes=opened.notes,
     )
     if not report.reconciles:  # a bug, never a data problem: refuse to commit it
         raise AssertionError(f"{meta['source_file']}: read {read} ≠ loaded {loaded} + quarantined {quarantined}")
-    _record_file(conn, ds, meta, report, opened)
+    _record_file(conn, ds.name, meta, report, opened)
     return report
 
 
@@ -317,27 +324,42 @@ def _counts(conn, ds: Dataset, meta) -> tuple[int, int]:
     return loaded[0], quarantined[0]
 
 
-def _record_file(conn, ds: Dataset, meta, report: FileReport, opened) -> None:
+def record_unplaced(conn, path: Path, source_file: str, run_id: str) -> FileReport:
+    """A file in no dataset's folder loads nothing, but is named every run, and recorded once."""
+    digest = file_hash(path)
+    if (earlier := previous_outcome(conn, "", digest, source_file)) is not None:
+        return earlier
+    folder = source_file.split("/")[0] if "/" in source_file else None
+    where = f"文件夹 {folder}/ 不是任何数据集的名字" if folder else "文件直接放在原始数据文件夹下"
+    report = FileReport("", source_file, "rejected",
+                        message=f"不在任何数据集的文件夹中（{where}）；请放到 raw/<数据集>/ 下，如 raw/repairs/")
+    _record_file(conn, "", {"hash": digest, "run_id": run_id, "path": path, "source_file": source_file},
+                 report, opened=None)
+    return report
+
+
+def _record_file(conn, dataset: str, meta, report: FileReport, opened) -> None:
     stat = meta["path"].stat()
-    conn.execute(
-        "insert into files values (" + ", ".join(["?"] * 17) + ")",
-        [
-            meta["hash"],
-            ds.name,
-            meta["source_file"],
-            stat.st_size,
-            dt.datetime.fromtimestamp(stat.st_mtime),
-            opened.encoding if opened else None,
-            opened.header_line if opened else None,
-            report.skipped_lines,
-            report.unknown_headers,
-            report.rows_read,
-            report.rows_loaded,
-            report.rows_quarantined,
-            report.rows_replaced,
-            report.status,
-            report.message,
-            meta["run_id"],
-            periods.now(),
-        ],
-    )
+    row = {
+        "file_hash": meta["hash"],
+        "dataset": dataset,
+        "source_file": meta["source_file"],
+        "size_bytes": stat.st_size,
+        "modified_at": dt.datetime.fromtimestamp(stat.st_mtime),
+        "encoding": opened.encoding if opened else None,
+        "header_line": opened.header_line if opened else None,
+        "skipped_lines": report.skipped_lines,
+        "unknown_headers": report.unknown_headers,
+        "rows_read": report.rows_read,
+        "rows_loaded": report.rows_loaded,
+        "rows_quarantined": report.rows_quarantined,
+        "rows_replaced": report.rows_replaced,
+        "status": report.status,
+        "message": report.message,
+        "ingest_run_id": meta["run_id"],
+        "ingested_at": periods.now(),
+        "form": report.form,
+        "sheet": report.sheet,
+        "notes": report.notes,
+    }
+    conn.execute(f"insert into files ({', '.join(row)}) values ({', '.join('?' * len(row))})", list(row.values()))

@@ -73,11 +73,12 @@ def test_title_lines_are_skipped_and_reported_with_file_line_numbers(raw):
     assert raw.rows("select ticket_id, source_line from repairs order by 1") == [("T1", 4), ("T2", 5)]
 
 
-def test_unsupported_file_type_is_not_picked_up_but_other_files_load(raw):
-    raw.write("repairs", "notes.docx", "whatever")
+def test_a_file_that_is_no_export_is_rejected_by_name_and_other_files_load(raw):
+    raw.write("repairs", "notes.docx", "whatever")  # not even a Word document: one line of text
     raw.write("repairs", "oct.csv", REPAIRS)
     reports = raw.ingest()
-    assert "repairs/notes.docx" not in reports
+    assert reports["repairs/notes.docx"].status == "rejected"
+    assert "找不到表头" in reports["repairs/notes.docx"].message
     assert reports["repairs/oct.csv"].rows_loaded == 2
 
 
