@@ -6,6 +6,7 @@ it holds no logic of its own.
     kpi metrics              compute and print a month's KPIs against target
     kpi run                  the monthly job: ingest, compute, write OUT/YYYY-MM/
     kpi report               write a month's report again from its latest run
+    kpi check FILE           a dry run of one export: how it would be read, nothing written
 """
 
 from __future__ import annotations
@@ -200,6 +201,39 @@ def metrics_command(
         raise typer.Exit(1)
     scope = "全公司 company-wide" if site is None else site
     print_metrics(rows, f"{month_heading(month, when)} {scope}（as-of {when:%Y-%m-%d %H:%M}）")
+
+
+@app.command("check")
+def check_command(
+    file: Annotated[Path, typer.Argument(help="要试读的导出文件。 The export to try.", exists=True, dir_okay=False)],
+    dataset: Annotated[str | None, typer.Option("--dataset", help="数据集（默认：按所在文件夹或表头判断）。")] = None,
+    sheet: Annotated[str | None, typer.Option("--sheet", help="工作表名（默认：第一个表头相符的）。")] = None,
+    rows: Annotated[int, typer.Option("--rows", help="显示前几行。 Rows to show.")] = 5,
+    config: ConfigOpt = None,
+    warehouse_file: WarehouseOpt = None,
+):
+    """试读一个导出文件，什么也不写。 A dry run of one export, for setting up a new one.
+
+    Prints the form and encoding found, the title lines skipped, the header row, how each
+    header maps (and the nearest names for those that do not, with kpi.toml lines to paste),
+    the required columns missing, the first rows as they would load, and the quarantine
+    reasons the file would produce, counted. Exit 0 if the file would load, 1 if not.
+
+    Example:  kpi check ~/下载/报修导出.xls --dataset repairs
+    """
+    from pipelines.ingest.check import check_file
+    from pipelines.ingest.headers import HeaderMatcher
+
+    settings = _settings(config, warehouse=warehouse_file)
+    if dataset is not None and dataset not in datasets():
+        err.print(f"[red]没有名为 {dataset} 的数据集[/red]；可用：{'、'.join(datasets())}")
+        raise typer.Exit(2)
+    with _one_line_failures():
+        known = jobs.known_ids_if_any(settings)
+        sheet = sheet or settings.sheets.get(dataset or file.parent.name)
+        checked = check_file(file, HeaderMatcher(datasets(), settings.headers), dataset, sheet, known, rows)
+    terminal.print_check(checked)
+    raise typer.Exit(0 if checked.would_load else 1)
 
 
 @app.command("run")

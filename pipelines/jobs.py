@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 import duckdb
 
 from pipelines import metrics, periods, progress, warehouse
-from pipelines.ingest import FileReport, ingest
+from pipelines.ingest import FileReport, ingest, known_ids
 from pipelines.ingest.headers import HeaderMatcher
 from pipelines.freshness import Freshness
 from pipelines.freshness import check as check_freshness
@@ -143,6 +143,14 @@ def view_month(conn, settings: Settings, month: str, as_of: dt.datetime, site: s
            from run_metrics where site_id is not distinct from ? order by metric, period""",
         [site],
     ).fetchall()
+
+
+def known_ids_if_any(settings: Settings) -> dict[str, set[str]] | None:
+    """Site and campaign ids loaded so far, for a dry run; None when there is no warehouse yet."""
+    if not settings.warehouse.exists():
+        return None
+    with reading(settings) as conn:
+        return known_ids(conn)
 
 
 def ingest_exports(conn, settings: Settings, run_id: str, on_file: Callable | None = None) -> list[FileReport]:

@@ -271,3 +271,76 @@ def watching(quiet: bool, out: Console | None = None):
     if quiet:
         return Silent()
     return LiveProgress(out) if out.is_terminal else PlainProgress(out)
+
+
+HOW_MATCHED = {"name": "标准列名", "alias": "内置别名", "config": "kpi.toml [headers]"}
+
+
+def print_check(checked, out: Console | None = None) -> None:
+    """What `kpi check` found (pipelines.ingest.check.Checked), top to bottom as ingest reads it."""
+    out = out or console
+    out.print(f"[bold]检查[/bold] {escape(str(checked.path))}（试读，不写入数据仓库）")
+    ds, opened = checked.dataset, checked.opened
+    if ds is not None:
+        out.print(f"  数据集     {ds.name} {ds.title}")
+    if opened is not None:
+        encoding = f" · 编码 {opened.encoding}" if opened.encoding else ""
+        sheet = "" if not opened.sheet else (f" · 第 {opened.sheet_index + 1} 个表格" if opened.form.kind == "html"
+                                             else f" · 工作表「{escape(opened.sheet)}」")
+        out.print(f"  格式       {opened.form.title}{encoding}{sheet}")
+        for note in opened.notes:
+            out.print(f"             {escape(note)}")
+        for line in opened.skipped_lines:
+            out.print(f"  跳过标题   {escape(line)}")
+        out.print(f"  表头       第 {opened.header_line} 行")
+        _print_mapping(checked, out)
+    if checked.missing:
+        missing = "、".join(ds.label(c) for c in checked.missing)
+        out.print(f"[red]缺少必需的列[/red] {missing}：整个文件会被拒收")
+    if checked.rejected:
+        out.print(f"[red]会被拒收[/red] {escape(checked.rejected)}")
+    if checked.sample is not None and len(checked.sample):
+        _print_sample(checked.sample, out)
+    if checked.rows_read:
+        loaded = checked.rows_read - checked.rows_quarantined
+        out.print(f"读取 {checked.rows_read:,} 行 = 可导入 {loaded:,} + 隔离 {checked.rows_quarantined:,}")
+        for reason, n in checked.reasons.most_common():
+            out.print(f"  {n:>7,} × {escape(reason)}")
+        if not checked.ids_checked:
+            out.print("  [yellow]未核对项目编号与问卷批次[/yellow]（没有数据仓库可对照）")
+    if lines := checked.paste_lines():
+        out.print("可粘贴到 kpi.toml 的表头映射（请核对后再用）：")
+        for line in lines:
+            out.print(f"  {escape(line)}", highlight=False)
+
+
+def _print_mapping(checked, out: Console) -> None:
+    table = Table(title="列对应 columns", title_justify="left")
+    for header in ("文件中的表头", "对应的列", "依据"):
+        table.add_column(header)
+    for c in checked.columns:
+        if c.column:
+            table.add_row(escape(c.header), c.column, escape(HOW_MATCHED[c.how]))
+        else:
+            near = "、".join(f"{column}（{escape(spelling)}）" for column, spelling in c.near)
+            table.add_row(escape(c.header), "[yellow]未识别[/yellow]", f"相近：{near}" if near else "不使用")
+    out.print(table)
+
+
+def _print_sample(sample, out: Console) -> None:
+    table = Table(title=f"前 {len(sample)} 行（导入后的样子）", title_justify="left")
+    table.add_column("行", justify="right")
+    shown = [c for c in sample.columns if sample[c].notna().any()]
+    for column in shown:
+        table.add_column(column)
+    for line, row in sample[shown].iterrows():
+        table.add_row(str(line), *(_sample_cell(v) for v in row))
+    out.print(table)
+
+
+def _sample_cell(value) -> str:
+    if value is None or value != value or str(value) in ("NaT", "<NA>"):
+        return ""
+    if hasattr(value, "strftime"):
+        return value.strftime("%Y-%m-%d %H:%M") if (value.hour, value.minute) != (0, 0) else f"{value:%Y-%m-%d}"
+    return escape(str(value))

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 
 from schemas.declarations import Dataset
 
+NAME, ALIAS, USER = "name", "alias", "config"  # how a header matched: canonical name, our alias, [headers]
 _IGNORED = re.compile(r"[\s_\-*:：]+")
 
 
@@ -31,21 +32,26 @@ class HeaderMatcher:
         user_map: Mapping[str, Mapping[str, str]] | None = None,
     ):
         user_map = user_map or {}
-        self._tables: dict[str, dict[str, str]] = {}
+        self._tables: dict[str, dict[str, tuple[str, str]]] = {}  # header -> (column, how)
         for name, ds in datasets.items():
-            table: dict[str, str] = {}
+            table: dict[str, tuple[str, str]] = {}
             for col in ds.columns.values():
-                for spelling in (col.name, *col.aliases):
-                    table[normalise_header(spelling)] = col.name
+                for spelling in col.aliases:
+                    table[normalise_header(spelling)] = (col.name, ALIAS)
+                table[normalise_header(col.name)] = (col.name, NAME)
             # the user's words win over ours: "*" applies to every dataset
             for scope in ("*", name):
                 for header, column in (user_map.get(scope) or {}).items():
                     if column in ds.columns:
-                        table[normalise_header(header)] = column
+                        table[normalise_header(header)] = (column, USER)
             self._tables[name] = table
 
     def match(self, dataset: str, header: object) -> str:
         """The canonical column for this header, or "" when it names none."""
+        return self.explain(dataset, header)[0]
+
+    def explain(self, dataset: str, header: object) -> tuple[str, str]:
+        """(column, how it matched: NAME, ALIAS or USER), or ("", "") when it names none."""
         if header is None:
-            return ""
-        return self._tables[dataset].get(normalise_header(header), "")
+            return "", ""
+        return self._tables[dataset].get(normalise_header(header), ("", ""))

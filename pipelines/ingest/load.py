@@ -160,7 +160,7 @@ def _load_in_transaction(conn, ds, meta, matcher, known, progress, tolerant) -> 
     schema = schema_for(ds, known)
     lineage = [meta["source_file"], meta["hash"], meta["run_id"]]
     read = 0
-    checked = ((chunk.num_rows, *_check_chunk(chunk, ds, schema)) for chunk in opened.chunks(tolerant))
+    checked = ((chunk.num_rows, *check_chunk(chunk, ds, schema)) for chunk in opened.chunks(tolerant))
     for rows, good, issues in prefetch(checked):
         read += rows
         _append(conn, ds.name, ["source_line", *ds.columns], good.reset_index(), lineage)
@@ -208,7 +208,7 @@ def _append(conn, table: str, fields: list[str], frame: pd.DataFrame, constants:
     conn.unregister("chunk_rows")
 
 
-def _check_chunk(chunk: pa.Table, ds: Dataset, schema) -> tuple[pd.DataFrame, pd.DataFrame]:
+def check_chunk(chunk: pa.Table, ds: Dataset, schema) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Typed good rows (index = line) and one issue per problem found, with the row as read."""
     typed, unreadable = normalise_chunk(chunk, ds)
     failed = schema_issues(schema, typed, ds)

@@ -58,6 +58,8 @@ class OpenedFile:
     sheet: str | None = None  # the sheet (or HTML table) read
     sheet_index: int = 0
     notes: list[str] = field(default_factory=list)  # how it was read, where the user would not guess
+    header: list[str] = field(default_factory=list)  # the header row's cells, as written
+    names: list[str] = field(default_factory=list)  # per header cell: the canonical column, or ""
 
     def chunks(self, tolerant: bool = False) -> Iterator[pa.Table]:
         """Chunks of string cells with `__line` and `__extra`; `tolerant` keeps ragged rows."""
@@ -70,20 +72,22 @@ class OpenedFile:
         return _arrow_chunks(self.path, self.encoding, self.header_line, self.columns, self.quoted, delimiter)
 
 
-def open_export(path: Path, dataset: Dataset, matcher: HeaderMatcher, sheet: str | None = None) -> OpenedFile:
+def open_export(path: Path, dataset: Dataset, matcher: HeaderMatcher, sheet: str | None = None,
+                strict: bool = True) -> OpenedFile:
     """Find the header and return the file ready to stream; RejectedFile if it cannot be read.
-    `sheet` names the sheet to read (config `[sheets]`); else the first whose header fits."""
+    `sheet` names the sheet to read (config `[sheets]`); else the first whose header fits.
+    Not `strict` (a dry run): a required column missing or named twice does not reject it."""
     if path.stat().st_size == 0:
         raise RejectedFile("文件为空（0 字节）")
     form = forms.sniff(path)
-    opened = _open_sheet(path, form, dataset, matcher, sheet) if form.is_sheet else _open_text(
-        path, form, dataset, matcher)
+    opened = _open_sheet(path, form, dataset, matcher, sheet, strict) if form.is_sheet else _open_text(
+        path, form, dataset, matcher, strict)
     if remark := form.remark(path):
         opened.notes.insert(0, remark)
     return opened
 
 
-def _open_text(path: Path, form: Form, dataset: Dataset, matcher: HeaderMatcher) -> OpenedFile:
+def _open_text(path: Path, form: Form, dataset: Dataset, matcher: HeaderMatcher, strict: bool) -> OpenedFile:
     encoding, quoted = scan_text(path)
     with path.open(encoding=encoding, newline="") as f:
         try:
@@ -95,10 +99,11 @@ def _open_text(path: Path, form: Form, dataset: Dataset, matcher: HeaderMatcher)
     found = _find_header(top, dataset, matcher)
     if found is None:
         raise _no_header(dataset, len(top))
-    return _opened(path, form, encoding, numbered, found, dataset, quoted=quoted)
+    return _opened(path, form, encoding, numbered, found, dataset, quoted, strict)
 
 
-def _open_sheet(path: Path, form: Form, dataset: Dataset, matcher: HeaderMatcher, wanted: str | None) -> OpenedFile:
+def _open_sheet(path: Path, form: Form, dataset: Dataset, matcher: HeaderMatcher, wanted: str | None,
+                strict: bool) -> OpenedFile:
     """The first sheet whose header fits the dataset, or the sheet `wanted`."""
     if form.kind == "xlsx":
         try:
@@ -119,7 +124,7 @@ def _open_sheet(path: Path, form: Form, dataset: Dataset, matcher: HeaderMatcher
             continue
         if found is None:
             raise _no_header(dataset, len(numbered), f"工作表「{name}」的")
-        opened = _opened(path, form, encoding, numbered, found, dataset, quoted=False)
+        opened = _opened(path, form, encoding, numbered, found, dataset, False, strict)
         opened.sheet, opened.sheet_index = name, index
         opened.notes.extend(_sheet_notes(path, form, name, index, passed, wanted))
         return opened
@@ -144,9 +149,12 @@ def _sheet_notes(path: Path, form: Form, name: str, index: int, passed: list[str
     return []
 
 
-def _opened(path, form, encoding, numbered, found, dataset, quoted) -> OpenedFile:
+def _opened(path, form, encoding, numbered, found, dataset, quoted, strict) -> OpenedFile:
     header_idx, names = found
     header = numbered[header_idx][1]
+    if strict:
+        _check_columns(dataset, names)
+    unknown = [str(h) for h, n in zip(header, names) if not n and str(h).strip()]
     return OpenedFile(
         path=path,
         form=form,
@@ -155,7 +163,9 @@ def _opened(path, form, encoding, numbered, found, dataset, quoted) -> OpenedFil
         columns=_column_names(header, names),
         quoted=quoted,
         skipped_lines=[",".join(r).strip(",") for _, r in numbered[:header_idx] if any(r)],
-        unknown_headers=_check_columns(dataset, names, header),
+        unknown_headers=unknown,
+        header=[str(h) for h in header],
+        names=list(names),
     )
 
 
@@ -176,7 +186,7 @@ def _find_header(rows: list[list[str]], dataset: Dataset, matcher: HeaderMatcher
     return None
 
 
-def _check_columns(dataset: Dataset, names: list[str], header: list) -> list[str]:
+def _check_columns(dataset: Dataset, names: list[str]) -> None:
     missing = [c for c in dataset.required if c not in names]
     if missing:
         labels = "、".join(dataset.label(c) for c in missing)
@@ -184,7 +194,6 @@ def _check_columns(dataset: Dataset, names: list[str], header: list) -> list[str
     twice = sorted({n for n in names if n and names.count(n) > 1})
     if twice:
         raise RejectedFile(f"列 {'、'.join(dataset.label(n) for n in twice)} 出现了两次；整个文件未导入")
-    return [str(h) for h, n in zip(header, names) if not n and str(h).strip()]
 
 
 def _positional(names: list[str], spare: int = 0) -> list[str]:

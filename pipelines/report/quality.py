@@ -30,13 +30,17 @@ class FileRow:
     status: str
     message: str | None
     ingested_at: dt.datetime | None
+    notes: list[str] | None = None  # how it was read: a form its name hides, the sheet chosen
 
 
 def files(conn: duckdb.DuckDBPyConnection) -> list[FileRow]:
     order = {name: i for i, name in enumerate(LOAD_ORDER)}
+    # a warehouse no run has opened since `notes` was added is read as it is (reports open read-only)
+    has_notes = "notes" in {c[0] for c in conn.execute("select * from files limit 0").description}
     rows = conn.execute(
-        """select dataset, source_file, file_hash, rows_read, rows_loaded, rows_quarantined, rows_replaced,
-                  status, message, ingested_at from files order by source_file, ingested_at"""
+        f"""select dataset, source_file, file_hash, rows_read, rows_loaded, rows_quarantined, rows_replaced,
+                  status, message, ingested_at, {"notes" if has_notes else "null"}
+            from files order by source_file, ingested_at"""
     ).fetchall()
     return sorted((FileRow(*r) for r in rows), key=lambda f: (order.get(f.dataset, 99), f.source_file))
 
