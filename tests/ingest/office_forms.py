@@ -40,14 +40,18 @@ def write_xlsx(path: Path, sheets: dict[str, dict[int, list]] | None = None) -> 
     stamp = book.add_format({"num_format": "yyyy-mm-dd hh:mm"})
     for name, rows in (sheets or {"明细": tickets()}).items():
         sheet = book.add_worksheet(name)
-        for number, cells in rows.items():
-            for col, value in enumerate(cells):
-                if isinstance(value, dt.datetime):
-                    sheet.write_datetime(number - 1, col, value, stamp)
-                elif value is not None:
-                    sheet.write(number - 1, col, value)
+        _fill(rows, lambda row, col, value, sheet=sheet: sheet.write_datetime(row, col, value, stamp)
+              if isinstance(value, dt.datetime) else sheet.write(row, col, value))
     book.close()
     return path
+
+
+def _fill(rows: dict[int, list], write) -> None:
+    """write(row, col, value) (0-based, as both writers count) for every cell that holds a value."""
+    for number, cells in rows.items():
+        for col, value in enumerate(cells):
+            if value is not None:
+                write(number - 1, col, value)
 
 
 def tickets() -> dict[int, list]:
@@ -59,14 +63,8 @@ def write_biff(path: Path) -> Path:
     sheet = book.add_sheet("明细")
     stamp = xlwt.easyxf(num_format_str="yyyy-mm-dd hh:mm")
     sheet.write_merge(0, 0, 0, len(HEADER) - 1, TITLE)
-    for col, name in enumerate(HEADER):
-        sheet.write(1, col, name)
-    for number, cells in ROWS.items():
-        for col, value in enumerate(cells):
-            if isinstance(value, dt.datetime):
-                sheet.write(number - 1, col, value, stamp)
-            elif value is not None:
-                sheet.write(number - 1, col, value)
+    _fill({2: HEADER, **ROWS}, lambda row, col, value: sheet.write(row, col, value, stamp)
+          if isinstance(value, dt.datetime) else sheet.write(row, col, value))
     book.save(str(path))
     return path
 
