@@ -4,8 +4,8 @@
 
 Every file is tried, whatever its name: what it is comes from its bytes (read.py). A file that
 is no export is rejected with its reason, and a file in no dataset's folder is named too:
-nothing in the raw folder is passed over in silence, except hidden files and the lock files
-Office leaves beside an open workbook (~$…).
+nothing in the raw folder is passed over in silence, except hidden files, the lock files
+Office leaves beside an open workbook (~$…), and the folder's own README.md.
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ def unplaced(raw_dir: Path) -> list[Path]:
     if not raw_dir.is_dir():
         return []
     known = datasets()
-    found = [p for p in raw_dir.iterdir() if p.is_file() and not _hidden(Path(p.name))]
+    found = [p for p in raw_dir.iterdir() if p.is_file() and not _hidden(Path(p.name)) and p.name != "README.md"]
     for folder in raw_dir.iterdir():
         if folder.is_dir() and folder.name not in known and not _hidden(Path(folder.name)):
             found += _visible_files(folder)

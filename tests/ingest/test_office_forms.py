@@ -150,12 +150,13 @@ def test_a_file_that_is_no_export_is_rejected_with_what_it_is(raw, content, reas
 def test_a_file_in_no_datasets_folder_is_named_each_run_and_recorded_once(raw):
     raw.write("repair", "回访.csv", "维修单号\nR1\n")  # a typo in the folder's name
     (raw.root / "说明.txt").write_text("十月数据", encoding="utf-8")
-    (raw.root / ".DS_Store").write_bytes(b"\x00")  # hidden: the one kind passed over
+    (raw.root / ".DS_Store").write_bytes(b"\x00")  # hidden: passed over, as is the folder's README
+    (raw.root / "README.md").write_text("每个数据集一个文件夹", encoding="utf-8")
     first = raw.ingest()
     assert first["repair/回访.csv"].status == "rejected"
     assert "文件夹 repair/ 不是任何数据集的名字" in first["repair/回访.csv"].message
     assert "文件直接放在原始数据文件夹下" in first["说明.txt"].message
-    assert ".DS_Store" not in first
+    assert ".DS_Store" not in first and "README.md" not in first
     again = raw.ingest()
     assert again["repair/回访.csv"].status == "unchanged" and "当时拒收" in again["repair/回访.csv"].message
     assert raw.rows("select dataset, source_file, status from files where dataset = '' order by 2") == [
