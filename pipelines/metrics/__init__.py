@@ -20,6 +20,7 @@ import pandas as pd
 from pipelines import periods
 from pipelines.metrics import catalogue as cat
 from pipelines.metrics import models, params
+from schemas.declarations import datasets
 
 METRIC_COLUMNS = ["metric", "site_id", "period", "value", "numerator", "denominator", "target",
                   "meets_target", "pending", "flags"]
@@ -55,18 +56,32 @@ def _register_inputs(conn: duckdb.DuckDBPyConnection, month: str, rules: dict) -
     )
 
 
+# what the models may read beside each other: the warehouse's dataset tables and these run inputs
+RUN_INPUTS = {"metric_families", "catalogue_metrics", "run_periods", "survey_targets"}
+
+
 def _marts() -> list[str]:
     return [m.name for m in models.models() if m.layer == "marts"]
+
+
+def _metric_rows() -> str:
+    """Every mart's rows, each with the columns it has; what a mart leaves out is null, or
+    nothing pending and no flags."""
+    union = "\nunion all by name\n".join(f"select * from {m}" for m in _marts())
+    columns = ", ".join(f"m.{c}" for c in METRIC_COLUMNS if c not in ("pending", "flags"))
+    return f"""select {columns}, coalesce(m.pending, 0) as pending, coalesce(m.flags, [] :: varchar[]) as flags
+               from ({union}) m"""
 
 
 def compute_rows(conn: duckdb.DuckDBPyConnection, month: str, as_of: dt.datetime, rules: dict) -> int:
     """Every metric row of the month into the temp table `run_metrics` (metric, site_id, period,
     value, numerator, denominator, target, meets_target, unit, pending, flags), the fct_* models
     beside it; nothing persistent is written, so a read-only connection will do."""
-    params.set_variables(conn, params.variables(month, as_of, rules))
+    values = params.variables(month, as_of, rules)
+    params.set_variables(conn, values)
     _register_inputs(conn, month, rules)
+    models.verify(conn, RUN_INPUTS | set(datasets()), set(values))
     models.build(conn)
-    union = "\nunion all by name\n".join(f"select {', '.join(METRIC_COLUMNS)} from {m}" for m in _marts())
     # A period that has not ended at as-of is in progress (flagged). A week still running is
     # not judged against its target: its callbacks can still come (issue 9). A month or
     # quarter still running keeps its result so far, which the report shows as "so far".
@@ -77,7 +92,7 @@ def compute_rows(conn: duckdb.DuckDBPyConnection, month: str, as_of: dt.datetime
                        as meets_target,
                    f.unit, r.pending,
                    case when p.ends_at > $as_of then list_append(r.flags, 'in_progress') else r.flags end as flags
-            from ({union}) r
+            from ({_metric_rows()}) r
             join metric_families f on r.metric = f.id or (f.is_template and starts_with(r.metric, f.prefix))
             left join run_periods p on p.period = r.period""",
         {"as_of": as_of},

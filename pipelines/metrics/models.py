@@ -1,21 +1,36 @@
-"""Find the SQL models and run them in dependency order.
+"""The SQL models, declared like dbt's: each `.sql` file has a same-stem `.yaml` beside it.
 
-A model is one `.sql` file whose stem is the name other models select from. Layers
-(staging → facts → marts) say how each is kept: staging and marts as views, facts as
-temporary tables, since several marts read each fact.
+    reads       the models and tables it selects from (its `ref`s); the build order follows them
+    grain       what one row is, in words
+    unique_key  the columns that identify a row: no two rows share them
+    not_null    the columns every row has
+
+A model's SQL is checked against its `reads` with DuckDB's own parser (an undeclared read, or a
+declared one it never makes, is an error naming both), and every `getvariable()` it calls must
+be one the run sets: an unset variable would read as NULL and quietly empty a rate. After each
+model is built its key and not-null columns are checked; a failed check stops the run with the
+model and the offending key.
+
+Layers say how each is kept: staging as views (one source each, read by few), facts and marts
+as temporary tables (several models, and the checks, read each).
 """
 
 from __future__ import annotations
 
-import re
+import json
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
 import duckdb
+import yaml
 
 ROOT = Path(__file__).parent
-LAYERS = {"staging": "view", "facts": "table", "marts": "view"}
+LAYERS = {"staging": "view", "facts": "table", "marts": "table"}
+
+
+class ModelError(RuntimeError):
+    """A model that does not keep its declaration."""
 
 
 @dataclass(frozen=True)
@@ -23,24 +38,29 @@ class Model:
     name: str
     layer: str
     path: Path
+    reads: tuple[str, ...]
+    grain: str
+    unique_key: tuple[str, ...]
+    not_null: tuple[str, ...]
 
     @property
     def sql(self) -> str:
         return self.path.read_text(encoding="utf-8")
 
 
-@cache
-def models() -> tuple[Model, ...]:
-    """Every model, each after the models it reads."""
-    found = {
-        p.stem: Model(p.stem, layer, p)
-        for layer in LAYERS
-        for p in sorted((ROOT / layer).glob("*.sql"))
-    }
-    reads = {
-        name: {other for other in found if other != name and re.search(rf"\b{other}\b", m.sql)}
-        for name, m in found.items()
-    }
+def _declared(layer: str, sql: Path) -> Model:
+    spec_path = sql.with_suffix(".yaml")
+    if not spec_path.exists():
+        raise ModelError(f"model {sql.stem} has no {spec_path.name} beside it (reads, grain, unique_key, not_null)")
+    spec = yaml.safe_load(spec_path.read_text(encoding="utf-8")) or {}
+    unknown = set(spec) - {"reads", "grain", "unique_key", "not_null"}
+    if unknown or "reads" not in spec or "grain" not in spec:
+        raise ModelError(f"{spec_path.name}: needs reads and grain; unknown keys {sorted(unknown)}")
+    return Model(sql.stem, layer, sql, tuple(spec["reads"]), spec["grain"],
+                 tuple(spec.get("unique_key") or ()), tuple(spec.get("not_null") or ()))
+
+
+def _ordered(found: dict[str, Model]) -> tuple[Model, ...]:
     ordered: list[Model] = []
     done: set[str] = set()
 
@@ -48,8 +68,8 @@ def models() -> tuple[Model, ...]:
         if name in done:
             return
         if name in path:
-            raise RuntimeError(f"models read each other in a circle: {' → '.join(path + (name,))}")
-        for dep in sorted(reads[name]):
+            raise ModelError(f"models read each other in a circle: {' → '.join(path + (name,))}")
+        for dep in sorted(r for r in found[name].reads if r in found):
             visit(dep, path + (name,))
         done.add(name)
         ordered.append(found[name])
@@ -59,9 +79,84 @@ def models() -> tuple[Model, ...]:
     return tuple(ordered)
 
 
-def build(conn: duckdb.DuckDBPyConnection) -> None:
-    """Create the macros, then every model for the run's parameters, in order."""
+def discover(root: Path) -> tuple[Model, ...]:
+    """The models under root's layer folders, each after the models it reads."""
+    found = {p.stem: _declared(layer, p) for layer in LAYERS for p in sorted((root / layer).glob("*.sql"))}
+    return _ordered(found)
+
+
+@cache
+def models() -> tuple[Model, ...]:
+    """Every model of the project, in build order."""
+    return discover(ROOT)
+
+
+def _parsed_uses(conn: duckdb.DuckDBPyConnection, sql: str) -> tuple[set[str], set[str]]:
+    """The tables a query selects from (its own CTEs left out) and the variables it reads."""
+    tree = json.loads(conn.execute("select json_serialize_sql(?)", [sql]).fetchone()[0])
+    if tree.get("error"):
+        raise ModelError(tree.get("error_message", "cannot parse"))
+    tables, ctes, variables = set(), set(), set()
+
+    def walk(node) -> None:
+        if isinstance(node, list):
+            for child in node:
+                walk(child)
+        elif isinstance(node, dict):
+            if node.get("type") == "BASE_TABLE":
+                tables.add((node.get("schema_name") or "", node["table_name"]))
+            elif node.get("class") == "FUNCTION" and node.get("function_name") == "getvariable":
+                variables.add(node["arguments"][0]["expression"]["literal"]["text"])
+            for entry in (node.get("cte_map") or {}).get("map", []):
+                ctes.add(entry["key"])
+            for child in node.values():
+                walk(child)
+
+    walk(tree)
+    return {name for schema, name in tables if schema or name not in ctes}, variables
+
+
+def verify(conn: duckdb.DuckDBPyConnection, inputs: set[str], variables: set[str],
+           found: tuple[Model, ...] | None = None) -> None:
+    """Each model reads exactly what it declares — models, warehouse tables or run inputs —
+    and only variables the run sets."""
+    found = models() if found is None else found
+    names = {m.name for m in found}
+    for model in found:
+        tables, used = _parsed_uses(conn, model.sql)
+        declared = set(model.reads)
+        if tables != declared:
+            raise ModelError(
+                f"{model.name}.sql reads {sorted(tables - declared) or '—'} that {model.name}.yaml does not "
+                f"declare, and declares {sorted(declared - tables) or '—'} that it does not read"
+            )
+        if unknown := declared - names - inputs:
+            raise ModelError(f"{model.name}.yaml reads {sorted(unknown)}: no model, table or run input of that name")
+        if unset := used - variables:
+            raise ModelError(f"{model.name}.sql reads variables {sorted(unset)} that the run does not set")
+
+
+def check(conn: duckdb.DuckDBPyConnection, model: Model) -> None:
+    """The model's rows keep its unique key and not-null columns, or the run stops naming them."""
+    key = ", ".join(f'"{c}"' for c in model.unique_key)
+    if model.unique_key:
+        dup = conn.execute(
+            f"select {key}, count(*) from {model.name} group by all having count(*) > 1 limit 1"
+        ).fetchone()
+        if dup:
+            shown = dict(zip(model.unique_key, dup[:-1], strict=True))
+            raise ModelError(f"{model.name}: {dup[-1]} rows share the unique key {shown}")
+    for column in model.not_null:
+        row = conn.execute(f'select {key or "1"} from {model.name} where "{column}" is null limit 1').fetchone()
+        if row:
+            shown = dict(zip(model.unique_key, row, strict=False))
+            raise ModelError(f"{model.name}: {column} is null in the row {shown or '(no key declared)'}")
+
+
+def build(conn: duckdb.DuckDBPyConnection, found: tuple[Model, ...] | None = None) -> None:
+    """Create the macros, then every model in order, each checked once built."""
     conn.execute((ROOT / "macros.sql").read_text(encoding="utf-8"))
-    for model in models():
+    for model in models() if found is None else found:
         kind = "temp table" if LAYERS[model.layer] == "table" else "temp view"
         conn.execute(f"create or replace {kind} {model.name} as\n{model.sql}")
+        check(conn, model)

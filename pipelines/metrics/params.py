@@ -21,24 +21,25 @@ def _dec(value) -> Decimal:
     return Decimal(str(value))
 
 
-def _sql_value(value) -> str:
-    """A literal DuckDB reads back exactly (decimals as DECIMAL, lists and structs nested)."""
+def _sql_type(value) -> str:
+    """The DuckDB type a rule value is bound as: fractions as DECIMAL(18, 4), never as floats,
+    and a list typed even when empty."""
     if isinstance(value, bool):
-        return "true" if value else "false"
+        return "boolean"
     if isinstance(value, int):
-        return str(value)
+        return "integer"
     if isinstance(value, Decimal):
-        return f"{value}::decimal(18, 4)"
+        return "decimal(18, 4)"
     if isinstance(value, str):
-        return "'" + value.replace("'", "''") + "'"
+        return "varchar"
     if isinstance(value, dt.datetime):
-        return f"timestamp '{value.isoformat(sep=' ')}'"
+        return "timestamp"
     if isinstance(value, dt.date):
-        return f"date '{value.isoformat()}'"
+        return "date"
     if isinstance(value, list):
-        return "[" + ", ".join(_sql_value(v) for v in value) + "]"
+        return (_sql_type(value[0]) if value else "varchar") + "[]"
     if isinstance(value, dict):
-        return "{" + ", ".join(f"'{k}': {_sql_value(v)}" for k, v in value.items()) + "}"
+        return "struct(" + ", ".join(f'"{k}" {_sql_type(v)}' for k, v in value.items()) + ")"
     raise TypeError(f"cannot pass {value!r} to SQL")
 
 
@@ -97,5 +98,6 @@ def variables(month: str, as_of: dt.datetime, rules: dict) -> dict:
 
 
 def set_variables(conn: duckdb.DuckDBPyConnection, values: dict) -> None:
+    """Each value bound, not written into the SQL: the name is ours, the value the user's."""
     for name, value in values.items():
-        conn.execute(f"set variable {name} = {_sql_value(value)}")
+        conn.execute(f"set variable {name} = cast($value as {_sql_type(value)})", {"value": value})

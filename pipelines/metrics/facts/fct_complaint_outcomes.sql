@@ -33,7 +33,7 @@ outcomes as (
         end,
         case
             when replied_at > reply_deadline then '答复用时 ' || duration_text(date_diff('minute', received_at, replied_at))
-            when replied_at is null and reply_deadline <= getvariable('as_of') then '超过 24 小时未答复'
+            when replied_at is null and reply_deadline <= getvariable('as_of') then '超过 ' || getvariable('reply_hours') || ' 小时未答复'
             when replied_at is null then '未答复，期限 ' || strftime(reply_deadline, '%Y-%m-%d %H:%M')
         end
     from complaints
@@ -42,11 +42,11 @@ outcomes as (
         case when is_closed then 'hit' when closure_window_open then 'pending' else 'miss' end,
         case
             when is_closed then null
-            when closure_window_open then '7 天观察期至 ' || strftime(closure_window_end, '%Y-%m-%d %H:%M')
+            when closure_window_open then getvariable('closure_window_days') || ' 天观察期至 ' || strftime(closure_window_end, '%Y-%m-%d %H:%M')
             when handled_at is null then open_detail
             when callback_required and callback_at is null then '未回访' || callback_detail
             when callback_required then '回访不满意'
-            when has_follow_up_complaint then '处理后 7 天内同户同类再次投诉'
+            when has_follow_up_complaint then '处理后 ' || getvariable('closure_window_days') || ' 天内同户同类再次投诉'
         end
     from complaints
 )

@@ -67,7 +67,7 @@ select
         or has_shared_phone or coalesce(entered_late, false) as is_erroneous,
     concat_ws('；',
         case when len(blank_fields) > 0 then '必填项为空：' || array_to_string(blank_fields, '、') end,
-        case when has_generic_postcode then '邮编为通用邮编 200000' end,
+        case when has_generic_postcode then '邮编为通用邮编 ' || array_to_string(getvariable('bad_postcodes'), '、') end,
         case when has_site_phone then '电话为案场电话' end,
         case when has_shared_phone then '电话与本案场其他客户重复' end,
         case when entered_late and entered_at is null then '成交后超过 ' || getvariable('deal_entry_hours') || ' 小时仍未录入'

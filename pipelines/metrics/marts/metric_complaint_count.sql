@@ -16,10 +16,8 @@ per_site as (
     left join counted as c using (site_id)
 )
 
-select metric, site_id, period, complaints as value, complaints as numerator, null as denominator,
-    null as target, null as meets_target, 0 as pending, [] :: varchar[] as flags
+select metric, site_id, period, complaints as value, complaints as numerator
 from per_site
 union all
-select 'complaint.count', null, getvariable('month_key'), sum(complaints), sum(complaints), null,
-    null, null, 0, []
+select 'complaint.count', null, getvariable('month_key'), sum(complaints), sum(complaints)
 from per_site

@@ -6,8 +6,5 @@ select
     share as value,
     complaints as numerator,
     total as denominator,
-    null as target,
-    null as meets_target,
-    0 as pending,
     case when is_vital_few then ['vital_few'] else [] end :: varchar[] as flags
 from fct_complaint_pareto

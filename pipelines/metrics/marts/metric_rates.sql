@@ -57,6 +57,5 @@ select
     denominator,
     target,
     case when denominator > 0 and target is not null then numerator >= required end as meets_target,
-    pending,
-    [] :: varchar[] as flags
+    pending
 from rates

@@ -18,12 +18,7 @@ select
     s.site_id,
     s.period,
     coalesce(g.phones, 0) as value,
-    coalesce(g.phones, 0) as numerator,
-    null as denominator,
-    null as target,
-    null as meets_target,
-    0 as pending,
-    [] :: varchar[] as flags
+    coalesce(g.phones, 0) as numerator
 from fct_metric_spine as s
 left join groups as g using (metric, site_id)
 where s.metric in ('sales.call_groups', 'sales.visit_groups')

@@ -17,13 +17,7 @@ select
     s.metric,
     s.site_id,
     s.period,
-    f.score as value,
-    null as numerator,
-    null as denominator,
-    null as target,
-    null as meets_target,
-    0 as pending,
-    [] :: varchar[] as flags
+    f.score as value
 from fct_metric_spine as s
 left join first_visit as f using (site_id)
 where s.metric = 'sales.mystery_shop_score'

@@ -25,10 +25,6 @@ select
     site_id,
     getvariable('month_key') as period,
     score as value,
-    null as numerator,
-    null as denominator,
-    null as target,
-    null as meets_target,
     case
         when part = 'completeness_score' then completeness_pending::int
         when part = 'timeliness_score' then timeliness_pending::int

@@ -52,16 +52,15 @@ select
     'survey.penalty_points' as metric, site_id, period,
     case when site_id is not null then penalty when answered > 0 then weighted_penalty / answered end as value,
     case when site_id is null then weighted_penalty end as numerator,
-    case when site_id is null then answered end as denominator,
-    null as target, null as meets_target, 0 as pending, [] :: varchar[] as flags
+    case when site_id is null then answered end as denominator
 from pooled
-union all
+union all by name
 select
-    'survey.satisfaction_adjusted', site_id, period,
-    case when answered > 0 then adjusted_points / (answered * 100) end,
-    adjusted_points / 100,
-    answered,
-    (select target from adjusted_target),
-    case when answered > 0 then adjusted_points >= (select target from adjusted_target) * 100 * answered end,
-    0, []
+    'survey.satisfaction_adjusted' as metric, site_id, period,
+    case when answered > 0 then adjusted_points / (answered * 100) end as value,
+    adjusted_points / 100 as numerator,
+    answered as denominator,
+    (select target from adjusted_target) as target,
+    case when answered > 0 then adjusted_points >= (select target from adjusted_target) * 100 * answered end
+        as meets_target
 from pooled
