@@ -7,3 +7,7 @@ create or replace temp macro duration_text(minutes) as
 -- a rate counts hits in its numerator, and hits and misses in its denominator; pending is left out
 create or replace temp macro numerator_part(outcome) as case when outcome = 'hit' then 1 else 0 end;
 create or replace temp macro denominator_part(outcome) as case when outcome = 'pending' then 0 else 1 end;
+
+-- a time recorded for an event that, at as-of, has not happened yet is no time at all
+create or replace temp macro known(happened_at) as
+    case when happened_at <= getvariable('as_of') then happened_at end;

@@ -7,7 +7,6 @@ select
     phone,
     rings,
     answered,
-    source_file,
-    source_line
+    source_file, source_line  -- lineage
 from main.calls
 where started_at <= getvariable('as_of')

@@ -3,6 +3,5 @@ select
     site_id,
     month as month_key,
     reason,
-    source_file,
-    source_line
+    source_file, source_line  -- lineage
 from main.exemptions

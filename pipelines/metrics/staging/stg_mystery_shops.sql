@@ -5,7 +5,6 @@ select
     visited_on,
     score,
     coalesce(first_guidance, false) as is_first_guidance,
-    source_file,
-    source_line
+    source_file, source_line  -- lineage
 from main.mystery_shops
 where visited_on <= cast(getvariable('as_of') as date)

@@ -4,7 +4,6 @@ select
     site_id,
     surveyed_at,
     score,
-    source_file,
-    source_line
+    source_file, source_line  -- lineage
 from main.phone_surveys
 where surveyed_at <= getvariable('as_of')

@@ -2,12 +2,7 @@
 -- A callback whose result is 未联系上 (could not reach the owner) is an attempt, not a callback
 -- (contract §2): the ticket stays without one, its attempt kept to show in the evidence; a
 -- callback recorded after it (in second_callback_at) is then the ticket's callback.
-with repairs as (
-    select * from main.repairs
-    where reported_at <= getvariable('as_of')
-),
-
-known as (
+with contacts as (
     select
         ticket_id,
         site_id,
@@ -15,14 +10,14 @@ known as (
         category,
         urgent,
         reported_at,
-        case when completed_at <= getvariable('as_of') then completed_at end as completed_at,
-        case when callback_at <= getvariable('as_of') then callback_at end as first_contact_at,
-        case when second_callback_at <= getvariable('as_of') then second_callback_at end as second_contact_at,
+        known(completed_at) as completed_at,
+        known(callback_at) as first_contact_at,
+        known(second_callback_at) as second_contact_at,
         coalesce(callback_result = '未联系上', false) as unreached,
         callback_result,
-        source_file,
-        source_line
-    from repairs
+        source_file, source_line  -- lineage
+    from main.repairs
+    where reported_at <= getvariable('as_of')
 )
 
 select
@@ -30,4 +25,4 @@ select
     case when unreached then second_contact_at else first_contact_at end as callback_at,
     case when unreached then null else second_contact_at end as second_callback_at,
     case when unreached then first_contact_at end as unreached_at
-from known
+from contacts

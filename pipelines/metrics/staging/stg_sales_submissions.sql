@@ -6,7 +6,6 @@ select
     completeness = '完整' as is_complete,
     batch_id,
     coalesce(bonus, false) as is_bonus,
-    source_file,
-    source_line
+    source_file, source_line  -- lineage
 from main.sales_submissions
 where submitted_on <= cast(getvariable('as_of') as date)

@@ -6,6 +6,5 @@ select
     region,
     site_phone,
     opened_on,
-    source_file,
-    source_line
+    source_file, source_line  -- lineage
 from main.sites

@@ -8,7 +8,6 @@ select
     strftime(ended_on, '%Y-%m') as month_key,
     occupied_units,
     issued,
-    source_file,
-    source_line
+    source_file, source_line  -- lineage
 from main.survey_campaigns
 where ended_on <= cast(getvariable('as_of') as date)

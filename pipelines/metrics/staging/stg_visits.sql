@@ -4,7 +4,6 @@ select
     site_id,
     visited_at,
     phone,
-    source_file,
-    source_line
+    source_file, source_line  -- lineage
 from main.visits
 where visited_at <= getvariable('as_of')
