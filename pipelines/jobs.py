@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 
 import duckdb
 
-from pipelines import metrics, periods, progress, warehouse
+from pipelines import metrics, periods, progress, run_view, warehouse
 from pipelines.ingest import FileReport, ingest, known_ids
 from pipelines.ingest.headers import HeaderMatcher
 from pipelines.freshness import Freshness
@@ -203,7 +203,9 @@ def write_atomically(path: Path, text: str) -> None:
 
 def compute_month(conn, settings: Settings, run_id: str, month: str, as_of: dt.datetime) -> int:
     progress.current().stage(f"计算指标 metrics {month}")
-    return metrics.compute(conn, month, as_of, settings.rules, run_id)
+    rows = metrics.compute(conn, month, as_of, settings.rules, run_id)
+    run_view.store(conn, run_id, month, as_of, settings.rules)
+    return rows
 
 
 def fill_trend(conn, settings: Settings, month: str, as_of: dt.datetime) -> list[str]:

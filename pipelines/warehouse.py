@@ -6,7 +6,8 @@ Tables:
   `file_hash` (SHA-256 of the file's content) and `ingest_run_id`;
 - `files`: every export seen, with its reconciliation (read = loaded + quarantined);
 - `quarantine`: one row per problem found in a row that was not loaded;
-- `runs`: one row per run, with its settings.
+- `runs`: one row per run, with its settings;
+- `run_sites`, `run_files`, `run_quarantine`, `run_freshness`: what a run saw, by run_id.
 """
 
 from __future__ import annotations
@@ -125,6 +126,46 @@ create table if not exists quarantine (
     value varchar,
     reason varchar not null,
     record json  -- the row as it was read, so nothing is lost
+);
+-- what a run saw, kept under its id so that its report renders the same later (pipelines/run_view.py)
+create table if not exists run_sites (
+    run_id varchar not null,
+    site_id varchar not null,
+    site_name varchar,
+    site_type varchar,
+    region varchar,
+    exemption_reason varchar       -- a sales site not assessed in the run's month, and why
+);
+create table if not exists run_files (
+    run_id varchar not null,
+    dataset varchar not null,
+    source_file varchar not null,
+    file_hash varchar not null,
+    rows_read bigint,
+    rows_loaded bigint,
+    rows_quarantined bigint,
+    rows_replaced bigint,
+    status varchar not null,
+    message varchar,
+    ingested_at timestamp,
+    notes varchar[]
+);
+create table if not exists run_quarantine (
+    run_id varchar not null,
+    dataset varchar not null,
+    reason varchar not null,       -- line numbers folded (第 … 行): one cause counts once
+    rows bigint not null
+);
+create table if not exists run_freshness (
+    run_id varchar not null,
+    dataset varchar not null,
+    title varchar,
+    rows bigint,
+    newest timestamp,
+    days_old double,
+    in_period bigint,
+    status varchar not null,
+    stale_after_days integer
 );
 -- columns added since the first warehouses were made: an older file gains them when opened
 alter table files add column if not exists form varchar;      -- csv | tsv | xlsx | xls | ods | xml2003 | html
