@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pipelines import rules as declared_rules
 from schemas.declarations import datasets
 
 DEFAULTS = Path(__file__).with_name("defaults.toml")
@@ -39,7 +40,7 @@ class Settings:
             "out_dir": str(self.out_dir),
             "headers": self.headers,
             "sheets": self.sheets,
-            "rules": self.rules,
+            "rules": declared_rules.plain(self.rules),
             "company": self.company,
             "config_files": list(self.sources),
         }
@@ -84,6 +85,13 @@ def _check_sheets(sheets: dict, source: str) -> dict[str, str]:
     return dict(sheets)
 
 
+def _rules(overrides: dict | None, source: str) -> dict:
+    try:
+        return declared_rules.resolve(overrides)
+    except declared_rules.RuleError as exc:
+        raise ConfigError(f"{source} {exc}") from exc
+
+
 def load_settings(config: Path | None = None, **flags: Any) -> Settings:
     """Defaults < ./kpi.toml < --config file < command-line flags (None means not given)."""
     merged = _read(DEFAULTS)
@@ -104,7 +112,7 @@ def load_settings(config: Path | None = None, **flags: Any) -> Settings:
         out_dir=Path(paths["out"]),
         headers=_check_headers(merged.get("headers", {}), " / ".join(sources)),
         sheets=_check_sheets(merged.get("sheets", {}), " / ".join(sources)),
-        rules=merged["rules"],
+        rules=_rules(merged.get("rules"), " / ".join(sources)),
         company=merged.get("report", {}).get("company") or None,
         sources=tuple(sources),
     )

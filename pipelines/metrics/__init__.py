@@ -6,7 +6,7 @@ and `pareto` tables of one run.
     marts/metric_<family>.sql   the metric rows: value, numerator, denominator, target, meets_target
 
 The metric catalogue (catalogue.yaml) says which metrics exist; the rules (contract §2
-interpretations, pipelines/defaults.toml `[rules]`) arrive as DuckDB variables.
+interpretations, declared in pipelines/rules.yaml) arrive as bound DuckDB variables.
 """
 
 from __future__ import annotations

@@ -7,7 +7,6 @@ and files by their name, hash and row counts.
 from __future__ import annotations
 
 import datetime as dt
-import tomllib
 from dataclasses import dataclass
 from functools import cache
 
@@ -15,7 +14,7 @@ import duckdb
 
 from pipelines import periods
 from pipelines.freshness import Freshness, check
-from pipelines.settings import DEFAULTS
+from pipelines.rules import plain, resolve
 from schemas.declarations import LOAD_ORDER
 
 @dataclass(frozen=True)
@@ -85,7 +84,7 @@ def freshness(conn: duckdb.DuckDBPyConnection, month: str, as_of: dt.datetime | 
 
 @cache
 def _default_freshness() -> dict:
-    return tomllib.loads(DEFAULTS.read_text(encoding="utf-8"))["rules"]["freshness"]
+    return plain(resolve()["freshness"])
 
 
 def config_files(settings: dict) -> list[str]:

@@ -10,16 +10,15 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
-import tomllib
 from dataclasses import dataclass
 
 import pytest
 
 from pipelines import metrics, warehouse
-from pipelines.settings import DEFAULTS
+from pipelines.rules import resolve as resolve_rules
 from schemas.declarations import datasets
 
-RULES = tomllib.loads(DEFAULTS.read_text(encoding="utf-8"))["rules"]
+RULES = resolve_rules()
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,10 +19,11 @@ import pytest
 from pipelines import demo, metrics, warehouse
 from pipelines.ingest import ingest
 from pipelines.ingest.headers import HeaderMatcher
-from pipelines.settings import DEFAULTS
+from pipelines.rules import plain
+from pipelines.rules import resolve as resolve_rules
 from schemas.declarations import datasets
 
-RULES = tomllib.loads(DEFAULTS.read_text(encoding="utf-8"))["rules"]
+RULES = resolve_rules()
 MONTH = "2026-10"
 
 
@@ -46,7 +46,7 @@ def build_warehouse(root: Path, drop: tuple[str, ...] = ()) -> Warehouse:
     try:
         for month, as_of in (("2026-09", "2026-10-05 06:00"), ("2026-10", "2026-11-05 06:00")):
             when = dt.datetime.fromisoformat(as_of)
-            run_id = warehouse.start_run(conn, "test", {"rules": RULES}, when)
+            run_id = warehouse.start_run(conn, "test", {"rules": plain(RULES)}, when)
             ingest(conn, raw, run_id, HeaderMatcher(datasets(), {}))
             metrics.compute(conn, month, when, RULES, run_id)
             warehouse.finish_run(conn, run_id, "completed")

@@ -45,9 +45,9 @@ parts as (
         coalesce(v.surveys, 0) as surveys,
         v.score_sum / v.surveys as survey_mean,
         case
-            when sb.has_complete then getvariable('completeness_off_complete')
-            when sb.has_any then getvariable('completeness_off_incomplete')
-            else getvariable('completeness_off_none')
+            when sb.has_complete then getvariable('completeness_off').complete
+            when sb.has_any then getvariable('completeness_off').incomplete
+            else getvariable('completeness_off').none
         end as completeness_off,
         case
             when sb.first_submitted_on is null or sb.first_submitted_on >= getvariable('next_month')
@@ -72,7 +72,7 @@ parts as (
 
 select
     *,
-    completeness_off <> getvariable('completeness_off_complete')
+    completeness_off <> getvariable('completeness_off').complete
         and getvariable('as_of') < getvariable('next_month') as completeness_pending,
     first_submitted_on is null
         and getvariable('as_of') < getvariable('month_start')
