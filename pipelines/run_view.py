@@ -1,19 +1,21 @@
 """What a run saw, stored under its id: the sites, the files and their reconciliation, the
-quarantine by reason, each dataset's freshness. The report reads these, never the tables as
-they are now, so `kpi report --run <id>` renders that run's report again, however much has
-been loaded since.
+quarantine by reason, each dataset's freshness, the rules in effect with their sentences. The
+report reads these, never the tables as they are now, so `kpi report --run <id>` renders that
+run's report again, however much has been loaded since.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import json
 
 import duckdb
 
 from pipelines import freshness
+from pipelines import rules as rules_module
 
-SNAPSHOTS = ("run_sites", "run_files", "run_quarantine", "run_freshness")
+SNAPSHOTS = ("run_sites", "run_files", "run_quarantine", "run_freshness", "run_rules")
 
 
 def store(conn: duckdb.DuckDBPyConnection, run_id: str, month: str, as_of: dt.datetime, rules: dict) -> None:
@@ -44,3 +46,9 @@ def store(conn: duckdb.DuckDBPyConnection, run_id: str, month: str, as_of: dt.da
     )
     rows = [dataclasses.astuple(f) for f in freshness.check(conn, rules, as_of, month)]
     conn.executemany("insert into run_freshness values (?, ?, ?, ?, ?, ?, ?, ?, ?)", [(run_id, *r) for r in rows])
+    zh, en = rules_module.sentences(rules, "zh"), rules_module.sentences(rules, "en")
+    conn.executemany(
+        "insert into run_rules values (?, ?, ?, ?, ?, ?, ?, ?)",
+        [(run_id, z["key"], json.dumps(z["value"], ensure_ascii=False), z["clause"], z["name"], e["name"],
+          z["sentence"], e["sentence"]) for z, e in zip(zh, en, strict=True)],
+    )

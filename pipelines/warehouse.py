@@ -7,7 +7,7 @@ Tables:
 - `files`: every export seen, with its reconciliation (read = loaded + quarantined);
 - `quarantine`: one row per problem found in a row that was not loaded;
 - `runs`: one row per run, with its settings;
-- `run_sites`, `run_files`, `run_quarantine`, `run_freshness`: what a run saw, by run_id.
+- `run_sites`, `run_files`, `run_quarantine`, `run_freshness`, `run_rules`: what a run saw, by run_id.
 """
 
 from __future__ import annotations
@@ -166,6 +166,16 @@ create table if not exists run_freshness (
     in_period bigint,
     status varchar not null,
     stale_after_days integer
+);
+create table if not exists run_rules (
+    run_id varchar not null,
+    key varchar not null,          -- pipelines/rules.yaml
+    value json,
+    clause varchar,
+    name_zh varchar,
+    name_en varchar,
+    sentence_zh varchar,           -- the rule's sentence with the value the run used
+    sentence_en varchar
 );
 -- columns added since the first warehouses were made: an older file gains them when opened
 alter table files add column if not exists form varchar;      -- csv | tsv | xlsx | xls | ods | xml2003 | html

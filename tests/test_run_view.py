@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from pipelines import run_view, warehouse
+from pipelines import rules, run_view, warehouse
 from tests.metrics.conftest import RULES
 
 AS_OF = dt.datetime(2026, 10, 31, 23, 0)
@@ -47,6 +47,21 @@ def test_a_run_keeps_its_files_reasons_sites_and_freshness_after_more_is_loaded(
     later = raw.rows("select source_file from run_files where run_id = 'run-2' and dataset = 'calls' order by 1")
     assert later == [("calls/10-01.csv",), ("calls/10-02.csv",)]
     assert raw.rows("select site_id from run_sites where run_id = 'run-2' order by 1") == [("S1",), ("S4",)]
+
+
+def test_a_run_keeps_the_rules_it_used_with_their_sentences(raw):
+    raw.ingest()
+    conn = warehouse.connect(raw.db_path)
+    try:
+        run_view.store(conn, "run-1", "2026-10", AS_OF, rules.resolve({"complaints": {"reply_hours": 48}}))
+    finally:
+        conn.close()
+    [(value, clause, sentence)] = raw.rows(
+        "select value, clause, sentence_zh from run_rules where run_id = 'run-1' and key = 'complaints.reply_hours'")
+    assert (value, clause) == ("48", "003 §二.3")
+    assert sentence == "投诉须在受理后 48 小时内答复（以首次答复计，无则以处理完毕计）。"
+    assert raw.rows("select value from run_rules where run_id = 'run-1' and key = 'sales.accuracy_points'") == \
+        [('"2"',)]  # a decimal keeps its digits
 
 
 def test_storing_a_run_twice_replaces_its_view_rather_than_doubling_it(raw):
