@@ -7,6 +7,7 @@ Tables:
 - `files`: every export seen, with its reconciliation (read = loaded + quarantined);
 - `quarantine`: one row per problem found in a row that was not loaded;
 - `runs`: one row per run, with its settings;
+- `metrics`, `evidence`, `pareto`, `repair_categories`, `penalties`: a run's results, by run_id;
 - `run_sites`, `run_files`, `run_quarantine`, `run_freshness`, `run_rules`: what a run saw, by run_id.
 """
 
@@ -126,6 +127,21 @@ create table if not exists quarantine (
     value varchar,
     reason varchar not null,
     record json  -- the row as it was read, so nothing is lost
+);
+create table if not exists penalties (
+    run_id varchar not null,
+    month varchar not null,
+    site_id varchar not null,
+    period varchar not null,
+    returned double,
+    issued double,
+    return_target double,
+    shortfall_points decimal(38, 6),  -- exact: target − return rate, in percentage points, ≥ 0
+    step_points integer,              -- the rule in effect (surveys.penalty_step_points)
+    penalty integer,                  -- floor(shortfall / step)
+    satisfied double,
+    answered double,
+    adjusted_points double            -- satisfied × 100 − penalty × answered, not below 0
 );
 -- what a run saw, kept under its id so that its report renders the same later (pipelines/run_view.py)
 create table if not exists run_sites (

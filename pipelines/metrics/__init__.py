@@ -61,7 +61,7 @@ RUN_INPUTS = {"metric_families", "catalogue_metrics", "run_periods", "survey_tar
 
 
 def _marts() -> list[str]:
-    return [m.name for m in models.models() if m.layer == "marts"]
+    return [m.name for m in models.models() if m.layer == "marts" and m.name.startswith("metric_")]
 
 
 def _metric_rows() -> str:
@@ -118,6 +118,7 @@ def compute(conn: duckdb.DuckDBPyConnection, month: str, as_of: dt.datetime, rul
         )
         conn.execute("insert into repair_categories select ?, ?, * from fct_repair_on_time_by_category",
                      [run_id, month])
+        conn.execute("insert into penalties select ?, ?, * from survey_penalties", [run_id, month])
         conn.execute("commit")
     except BaseException:
         conn.execute("rollback")

@@ -3,6 +3,8 @@ handbook 000 §4.8.4, 003 篇2 §4). Every expected number is worked out by hand
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import datetime as dt
 
 import pytest
@@ -129,6 +131,19 @@ def test_penalty_points_floor_of_shortfall_over_5_points(books):
     m = books.compute("2026-10", "2026-11-05 00:00")
     for site, (_, _, points) in cases.items():
         assert m.row("survey.penalty_points", site).value == points, site
+
+
+def test_the_penalty_arithmetic_is_stored_step_by_step_for_the_report(books):
+    books.site("S1")
+    # issued 10000, returned 7001: 70.01% against 80% → 9.99 points short, floor(9.99 / 5) = 1;
+    # all 7001 satisfied: 700100 points less 1 per answer = 693099
+    campaign(books, "K1", "S1", issued=10000, occupied=10000)
+    respond(books, "K1", 7001, "满意")
+    m = books.compute("2026-10", "2026-11-05 00:00")
+    rows = books.conn.execute(
+        """select returned, issued, return_target, shortfall_points, step_points, penalty, answered, adjusted_points
+           from penalties where run_id = ? and site_id = 'S1'""", [m.run_id]).fetchall()
+    assert rows == [(7001, 10000, 0.8, Decimal("9.99"), 5, 1, 7001, 693099)]
 
 
 def test_satisfaction_adjusted_subtracts_points_not_below_zero(books):
