@@ -6,12 +6,10 @@ and marks the run failed with its reason if anything stops it.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import json
 import shutil
 import math
-import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -21,6 +19,7 @@ from zoneinfo import ZoneInfo
 import duckdb
 
 from pipelines import metrics, periods, progress, run_view, warehouse
+from pipelines.atomic import write_atomically
 from pipelines.ingest import FileReport, ingest, known_ids
 from pipelines.ingest.headers import HeaderMatcher
 from pipelines.freshness import Freshness
@@ -183,22 +182,6 @@ def _json_number(value):
         if value.is_integer() and abs(value) < 2**53:
             return int(value)
     return value
-
-
-def write_atomically(path: Path, text: str) -> None:
-    """Write beside the target, then rename: a reader never sees half a file."""
-    partial = path.with_name(f".{path.name}.partial")
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with partial.open("w", encoding="utf-8") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        partial.replace(path)
-    except OSError as exc:  # name the file the run could not write, and leave nothing half-made
-        with contextlib.suppress(OSError):  # cleaning up must not hide what went wrong
-            partial.unlink(missing_ok=True)
-        raise OSError(exc.errno, exc.strerror, str(path)) from exc
 
 
 def compute_month(conn, settings: Settings, run_id: str, month: str, as_of: dt.datetime) -> int:

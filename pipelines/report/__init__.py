@@ -20,6 +20,7 @@ from pathlib import Path
 
 import duckdb
 
+from pipelines.atomic import atomically
 from pipelines.report import context, evidence_xlsx, html, pdf
 from pipelines.report.data import latest_run
 
@@ -47,16 +48,16 @@ def render_report(conn: duckdb.DuckDBPyConnection, run_id: str, month: str, out_
     ctx = context.build(conn, run_id, month, lang, company)
     page = html.render(ctx)
     timings["html"] = time.perf_counter() - started
-    html_path = _atomically(out_dir / "report.html", lambda p: p.write_text(page, encoding="utf-8"))
+    html_path = atomically(out_dir / "report.html", lambda p: p.write_text(page, encoding="utf-8"))
     mark = time.perf_counter()
     big = conn.execute("select count(*) from evidence where run_id = ?", [run_id]).fetchall()[0][0] > BIG_EVIDENCE
     with _pdf_beside(big) as print_pdf:
         # a big month: the PDF prints in a second process while this one writes the workbook
         pending_pdf = print_pdf(page, out_dir / "report.pdf")
         as_of = conn.execute("select max(as_of) from metrics where run_id = ?", [run_id]).fetchall()[0][0]
-        xlsx_path = _atomically(out_dir / "evidence.xlsx",
+        xlsx_path = atomically(out_dir / "evidence.xlsx",
                                 lambda p: evidence_xlsx.write_evidence(conn, run_id, month, p, lang, as_of))
-        csv_path = _atomically(out_dir / "evidence.csv",
+        csv_path = atomically(out_dir / "evidence.csv",
                                lambda p: evidence_xlsx.write_evidence_csv(conn, run_id, p))
         timings["xlsx"] = time.perf_counter() - mark
         pdf_path = pending_pdf()
@@ -69,7 +70,7 @@ BIG_EVIDENCE = 50_000  # evidence rows above which the workbook takes long enoug
 
 
 def _print_pdf(page: str, path: Path) -> Path:
-    return _atomically(path, lambda p: pdf.write_pdf(page, p))
+    return atomically(path, lambda p: pdf.write_pdf(page, p))
 
 
 @contextlib.contextmanager
@@ -85,14 +86,3 @@ def _pdf_beside(parallel: bool):
         return
     with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn")) as pool:
         yield lambda page, path: pool.submit(_print_pdf, page, path).result
-
-
-def _atomically(path: Path, write) -> Path:
-    """Write to a hidden sibling, then rename over the target."""
-    partial = path.with_name(f".{path.stem}.partial{path.suffix}")
-    try:
-        write(partial)
-        partial.replace(path)
-    finally:
-        partial.unlink(missing_ok=True)
-    return path
