@@ -100,9 +100,8 @@ def recorded_run(
 @contextmanager
 def run_record(conn, settings: Settings, command: str, as_of: dt.datetime | None,
                note: str = "") -> Iterator[str]:
-    """A run in `runs` from start to outcome, on an open connection. Once it has completed it
-    stands for the months it computed: their earlier runs' evidence goes (a failed or killed run
-    takes nothing of the standing one's)."""
+    """A run in `runs` from start to outcome, on an open connection. Every run keeps what it
+    stored (metrics, evidence, what it saw), so `kpi report --run <id>` renders it again."""
     run_id = warehouse.start_run(conn, command, settings.record(), as_of)
     try:
         yield run_id
@@ -110,8 +109,6 @@ def run_record(conn, settings: Settings, command: str, as_of: dt.datetime | None
         warehouse.finish_run(conn, run_id, "failed", f"{type(exc).__name__}: {exc}")
         raise
     warehouse.finish_run(conn, run_id, "completed", note)
-    conn.execute("delete from evidence where run_id <> $run and month in "
-                 "(select distinct month from evidence where run_id = $run)", {"run": run_id})
 
 
 @contextmanager

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from functools import cache
 from pathlib import Path
 
@@ -35,11 +34,12 @@ def build(conn: duckdb.DuckDBPyConnection, run_id: str, month: str, lang: str = 
         raise LookupError(f"运行 {run_id} 没有 {month} 的指标行：先运行 kpi run / kpi metrics")
     prev_id = data.latest_run(conn, data.previous_month(month))
     previous = data.load_run(conn, prev_id, data.previous_month(month)) if prev_id else None
-    sites = data.sites(conn)
+    sites = data.sites(conn, run_id)
+    stored_rules = data.rules(conn, run_id, lang)
     headline = sections.headline(run, previous, data.trend(conn, run), lang, words)
     scored = [r for r in headline if r["target"]]
-    files = quality.files(conn)
-    reasons, quarantined = quality.top_reasons(conn)
+    files = quality.files(conn, run_id)
+    reasons, quarantined = quality.top_reasons(conn, run_id)
     findings, findings_total = quality.findings(conn, run_id)
     title = words["title_company"].format(company=company) if company else words["title"]
     running = run.as_of is not None and run.as_of < month_end(month)
@@ -66,22 +66,34 @@ def build(conn: duckdb.DuckDBPyConnection, run_id: str, month: str, lang: str = 
         "pareto": sections_more.pareto(data.pareto(conn, run_id), sites, words),
         "weekly": sections.weekly_callbacks(run, sites, lang, words),
         "on_time": sections.on_time_by_category(data.repair_categories(conn, run_id), words),
-        "surveys": sections_more.surveys(run, sites, lang, words),
-        "sales": sections_more.sales_league(run, sites, data.exemptions(conn, month), words),
-        "freshness": quality.freshness(conn, month, run.as_of, run.rules),
+        "on_time_intro": on_time_intro(stored_rules, words),
+        "surveys": sections_more.surveys(run, sites, data.penalties(conn, run_id, month), stored_rules, lang, words),
+        "sales": sections_more.sales_league(run, sites, data.exemptions(conn, run_id), stored_rules, words),
+        "freshness": quality.freshness(conn, run_id),
         "reasons": reasons,
         "findings": findings,
         "findings_total": findings_total,
         "quarantined": quarantined,
         "files": files,
-        "rules": rules_view(run.rules, lang, words),
+        "rules": rules_view(stored_rules, lang, words),
     }
 
 
-def rules_view(rules: dict, lang: str, words: dict) -> dict:
-    """The rules in effect as tables: targets by metric, survey targets by kind, the rest by name."""
+def on_time_intro(stored: dict, words: dict) -> str:
+    """How repair callback deadlines are set, in the words of the rules the run used."""
+    value = {key.split(".")[1]: rule["value"] for key, rule in stored.items() if key.startswith("repairs.")}
+    quote = words["keywords_or"]
+    return words["on_time_intro"].format(
+        safety=quote.join(value["safety_keywords"]), leak=quote.join(value["leak_keywords"]),
+        **{f"{kind}_time": fmt.deadline(value[f"{kind}_hours"], words) for kind in ("safety", "leak", "urgent",
+                                                                                   "default")})
+
+
+def rules_view(stored: dict, lang: str, words: dict) -> dict:
+    """The rules the run used as tables: targets by metric, survey targets by kind, the rest with
+    the sentence that states each."""
     targets = []
-    for metric, value in (rules.get("targets") or {}).items():
+    for metric, value in stored["targets"]["value"].items():
         try:
             entry = definition(metric if not metric.endswith("dimension_satisfaction") else metric + ".x")
             name, clause = (entry.en if lang == "en" else entry.zh), entry.clause
@@ -91,22 +103,14 @@ def rules_view(rules: dict, lang: str, words: dict) -> dict:
                         "clause": clause})
     kinds = [{"kind": words["survey_kinds"].get(k, k), "issue": fmt.target(float(v["issue"]), "rate"),
               "return": fmt.target(float(v["return"]), "rate")}
-             for k, v in (rules.get("survey_targets") or {}).items()]
-    other = []
-    for section, values in rules.items():
-        if section in ("targets", "survey_targets"):
-            continue
-        items = values.items() if isinstance(values, dict) else [(None, values)]
-        for key, value in items:
-            name = section if key is None else f"{section}.{key}"
-            label = words["rule_names"].get(name)
-            if label is None and section == "freshness" and key in datasets():
-                label = words["rule_freshness"].format(dataset=datasets()[key].title)
-            other.append({"name": label or name, "key": name, "value": _rule_value(value)})
+             for k, v in stored["survey_targets"]["value"].items()]
+    other = [{"name": rule["name"], "key": key, "sentence": rule["sentence"], "clause": rule["clause"],
+              "entries": _map_values(rule["value"]) if key == "freshness" else ""}
+             for key, rule in stored.items() if key not in ("targets", "survey_targets")]
     return {"targets": targets, "survey_kinds": kinds, "other": other}
 
 
-def _rule_value(value) -> str:
-    if isinstance(value, (list, dict)):
-        return json.dumps(value, ensure_ascii=False).replace('"', "")
-    return str(value)
+def _map_values(value: dict) -> str:
+    """A map rule's entries, datasets by their titles: 「来电记录 3、满意度调查问卷 120」."""
+    titles = {name: ds.title for name, ds in datasets().items()}
+    return "、".join(f"{titles.get(k, k)} {v}" for k, v in value.items())

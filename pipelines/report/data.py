@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 import duckdb
 
@@ -149,9 +150,10 @@ def trend(conn: duckdb.DuckDBPyConnection, run: RunData, months: int = TREND_MON
     return series
 
 
-def sites(conn: duckdb.DuckDBPyConnection) -> list[Site]:
+def sites(conn: duckdb.DuckDBPyConnection, run_id: str) -> list[Site]:
+    """The sites as the run saw them (run_sites)."""
     rows = conn.execute(
-        "select site_id, coalesce(site_name, site_id), site_type, region from sites order by site_id"
+        "select site_id, site_name, site_type, region from run_sites where run_id = ? order by site_id", [run_id]
     ).fetchall()
     return [Site(*row) for row in rows]
 
@@ -179,15 +181,36 @@ def repair_categories(conn: duckdb.DuckDBPyConnection, run_id: str) -> list[tupl
     ).fetchall()
 
 
-def exemptions(conn: duckdb.DuckDBPyConnection, month: str) -> dict[str, str]:
-    """Sales sites not assessed this month (an `exemptions` row), with the reason given."""
+def exemptions(conn: duckdb.DuckDBPyConnection, run_id: str) -> dict[str, str]:
+    """Sales sites not assessed in the run's month (an `exemptions` row), with the reason given."""
+    return dict(conn.execute(
+        "select site_id, exemption_reason from run_sites where run_id = ? and exemption_reason is not null "
+        "order by site_id", [run_id]).fetchall())
+
+
+@dataclass(frozen=True)
+class Penalty:
+    """The return-rate penalty of one site, step by step, as the run computed it."""
+
+    shortfall_points: Decimal | None  # target − return rate, in percentage points (exact)
+    step_points: int
+    penalty: int | None
+
+
+def penalties(conn: duckdb.DuckDBPyConnection, run_id: str, month: str) -> dict[str, Penalty]:
     rows = conn.execute(
-        """select e.site_id, string_agg(distinct e.reason, '；') from exemptions e
-           join sites s using (site_id) where e.month = ? and s.site_type = 'sales'
-           group by e.site_id order by e.site_id""",
-        [month],
-    ).fetchall()
-    return dict(rows)
+        "select site_id, shortfall_points, step_points, penalty from penalties where run_id = ? and period = ?",
+        [run_id, month]).fetchall()
+    return {site: Penalty(*rest) for site, *rest in rows}
+
+
+def rules(conn: duckdb.DuckDBPyConnection, run_id: str, lang: str) -> dict[str, dict]:
+    """The rules the run used, by key: name, clause, value and its sentence in `lang`."""
+    rows = conn.execute(
+        f"select key, name_{'en' if lang == 'en' else 'zh'}, clause, value, sentence_{'en' if lang == 'en' else 'zh'} "
+        "from run_rules where run_id = ? order by rowid", [run_id]).fetchall()
+    return {key: {"key": key, "name": name, "clause": clause, "value": json.loads(value), "sentence": sentence}
+            for key, name, clause, value, sentence in rows}
 
 
 def week_days(week: str) -> tuple[dt.date, dt.date]:

@@ -42,7 +42,7 @@ DEDUCTIONS = {"sales.accuracy_score"}
 
 EVIDENCE_SQL = """
     from evidence e
-    left join sites s on s.site_id = e.site_id
+    left join run_sites s on s.run_id = e.run_id and s.site_id = e.site_id
     left join metrics m on m.run_id = e.run_id and m.metric = e.metric and m.site_id is not distinct from e.site_id
         and m.period = e.period
     left join metrics c on c.run_id = e.run_id and c.metric = e.metric and c.site_id is null and c.period = e.period
@@ -78,6 +78,8 @@ def write_evidence(conn: duckdb.DuckDBPyConnection, run_id: str, month: str, pat
     words = labels(lang)["xlsx"]
     book = xlsxwriter.Workbook(str(path), {"constant_memory": True, "strings_to_numbers": False,
                                            "strings_to_formulas": False, "strings_to_urls": False})
+    if as_of is not None:  # dated by the run, not the clock: the same run writes the same bytes
+        book.set_properties({"created": as_of})
     styles = {
         "head": book.add_format({"bold": True, "bg_color": "#E8EDF3", "bottom": 1}),
         "note": book.add_format({"italic": True, "font_color": "#555555"}),
@@ -101,7 +103,7 @@ def write_evidence(conn: duckdb.DuckDBPyConnection, run_id: str, month: str, pat
         shown = _write_findings(conn, sheet, run_id, findings, words, styles)
         summary.append((sheet.get_name(), words["findings"], findings, shown))
     sheet = book.add_worksheet(sheet_name(words["quarantine"], taken))
-    total, shown = _write_quarantine(conn, sheet, words, styles)
+    total, shown = _write_quarantine(conn, sheet, run_id, words, styles)
     summary.append((sheet.get_name(), words["quarantine"], total, shown))
     _write_readme(readme, run_id, month, as_of, summary, words, styles)
     book.close()
@@ -137,7 +139,7 @@ def _write_findings(conn, sheet, run_id: str, total: int, words: dict, styles: d
     """Records found questionable and left as they are (an urgent repair not marked urgent)."""
     cursor = conn.execute(
         """select e.site_id, s.site_name, e.record_id, e.source_file, e.source_line, e.detail
-           from evidence e left join sites s using (site_id)
+           from evidence e left join run_sites s on s.run_id = e.run_id and s.site_id = e.site_id
            where e.run_id = ? and e.outcome = 'finding' order by e.site_id, e.source_file, e.source_line""",
         [run_id],
     )
@@ -145,10 +147,12 @@ def _write_findings(conn, sheet, run_id: str, total: int, words: dict, styles: d
                    [10, 18, 16, 36, 7, 70], words, styles)
 
 
-def _write_quarantine(conn, sheet, words: dict, styles: dict) -> tuple[int, int]:
-    total = conn.execute("select count(*) from quarantine").fetchall()[0][0]
+def _write_quarantine(conn, sheet, run_id: str, words: dict, styles: dict) -> tuple[int, int]:
+    """Every quarantined row of the files the run saw (run_files), personal values masked."""
+    seen = "semi join run_files f on f.run_id = $run_id and f.file_hash = q.file_hash"
+    total = conn.execute(f"select count(*) from quarantine q {seen}", {"run_id": run_id}).fetchall()[0][0]
     cursor = conn.execute(
-        """select dataset, source_file, source_line, "column",
+        f"""select dataset, source_file, source_line, "column",
                   case when coalesce(value, '') = '' then value
                        when "column" in (select unnest($personal))
                          or regexp_matches(value, $pattern)
@@ -156,8 +160,8 @@ def _write_quarantine(conn, sheet, words: dict, styles: dict) -> tuple[int, int]
                                 lambda v: length(v) >= 2 and contains(value, v))) > 0
                        then $masked else value end,
                   reason, ingest_run_id
-           from quarantine order by dataset, source_file, source_line, "column" nulls first""",
-        {"personal": sorted(PERSONAL), "masked": words["masked"], "pattern": PERSONAL_VALUE},
+           from quarantine q {seen} order by dataset, source_file, source_line, "column" nulls first""",
+        {"personal": sorted(PERSONAL), "masked": words["masked"], "pattern": PERSONAL_VALUE, "run_id": run_id},
     )
     widths = [16, 36, 7, 16, 18, 60, 24]
     shown = _stream(sheet, cursor, total, words["q_note"].format(total=total), words["q_cols"], widths, words,

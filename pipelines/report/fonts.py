@@ -77,7 +77,8 @@ def subset_woff(text: str) -> bytes:
     options.flavor = "woff"
     # ASCII, and what CSS generates without it being in the text: list bullets, ellipses
     chars = set(text) | {chr(c) for c in range(0x20, 0x7F)} | set("•◦▪…–—")
-    with TTFont(font_path(), lazy=True) as font:
+    # the font keeps its own dates: the same text makes the same bytes (a report rendered again is the same)
+    with TTFont(font_path(), lazy=True, recalcTimestamp=False) as font:
         subsetter = subset.Subsetter(options)
         subsetter.populate(text="".join(sorted(chars)))
         subsetter.subset(font)

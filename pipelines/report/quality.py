@@ -8,13 +8,10 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from functools import cache
 
 import duckdb
 
-from pipelines import periods
-from pipelines.freshness import Freshness, check
-from pipelines.rules import plain, resolve
+from pipelines.freshness import Freshness
 from schemas.declarations import LOAD_ORDER
 
 @dataclass(frozen=True)
@@ -32,29 +29,27 @@ class FileRow:
     notes: list[str] | None = None  # how it was read: a form its name hides, the sheet chosen
 
 
-def files(conn: duckdb.DuckDBPyConnection) -> list[FileRow]:
+def files(conn: duckdb.DuckDBPyConnection, run_id: str) -> list[FileRow]:
+    """Every export as the run saw it (run_files), in load order."""
     order = {name: i for i, name in enumerate(LOAD_ORDER)}
-    # a warehouse no run has opened since `notes` was added is read as it is (reports open read-only)
-    has_notes = "notes" in {c[0] for c in conn.execute("select * from files limit 0").description}
     rows = conn.execute(
-        f"""select dataset, source_file, file_hash, rows_read, rows_loaded, rows_quarantined, rows_replaced,
-                  status, message, ingested_at, {"notes" if has_notes else "null"}
-            from files order by source_file, ingested_at"""
+        """select dataset, source_file, file_hash, rows_read, rows_loaded, rows_quarantined, rows_replaced,
+                  status, message, ingested_at, notes
+           from run_files where run_id = ? order by source_file, ingested_at""",
+        [run_id],
     ).fetchall()
     return sorted((FileRow(*r) for r in rows), key=lambda f: (order.get(f.dataset, 99), f.source_file))
 
 
-def top_reasons(conn: duckdb.DuckDBPyConnection, limit: int = 12) -> tuple[list[tuple[str, str, int]], int]:
-    """The commonest quarantine reasons, (dataset, reason, rows), and the total rows quarantined.
-
-    Line numbers inside a reason ("与第 910 行相同") are folded, so one cause counts once."""
+def top_reasons(conn: duckdb.DuckDBPyConnection, run_id: str, limit: int = 12) -> tuple[list[tuple], int]:
+    """The commonest quarantine reasons the run saw, (dataset, reason, rows), and the total rows
+    quarantined. Line numbers inside a reason ("与第 910 行相同") were folded, so one cause counts once."""
     rows = conn.execute(
-        """select dataset, regexp_replace(reason, '第 ?[0-9]+ ?行', '第 … 行', 'g') as why, count(*) as n
-           from quarantine group by all order by n desc, dataset, why limit ?""",
-        [limit],
+        "select dataset, reason, rows from run_quarantine where run_id = ? order by rows desc, dataset, reason limit ?",
+        [run_id, limit],
     ).fetchall()
-    total = conn.execute("select count(*) from quarantine").fetchall()[0][0]
-    return rows, total
+    total = conn.execute("select coalesce(sum(rows), 0) from run_quarantine where run_id = ?", [run_id]).fetchall()
+    return rows, int(total[0][0])
 
 
 FINDINGS_SHOWN = 20  # the rest are in evidence.xlsx / evidence.csv
@@ -73,18 +68,11 @@ def findings(conn: duckdb.DuckDBPyConnection, run_id: str) -> tuple[list[tuple],
     return rows, total
 
 
-def freshness(conn: duckdb.DuckDBPyConnection, month: str, as_of: dt.datetime | None, rules: dict) -> list[Freshness]:
-    """Per dataset: rows held, newest record, records in the month, and a verdict (pipelines.freshness).
-
-    A run recorded before the freshness rule existed is judged by today's defaults."""
-    rules = rules if "freshness" in rules else {**rules, "freshness": _default_freshness()}
-    as_of = as_of or dt.datetime.combine(periods.add_months(periods.month_start(month), 1), dt.time())
-    return check(conn, rules, as_of, month)
-
-
-@cache
-def _default_freshness() -> dict:
-    return plain(resolve()["freshness"])
+def freshness(conn: duckdb.DuckDBPyConnection, run_id: str) -> list[Freshness]:
+    """Per dataset, as the run judged it: rows held, newest record, records in the month, verdict."""
+    rows = conn.execute(
+        "select * exclude (run_id) from run_freshness where run_id = ? order by rowid", [run_id]).fetchall()
+    return [Freshness(*r) for r in rows]
 
 
 def config_files(settings: dict) -> list[str]:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import math
+from decimal import Decimal
 
 from pipelines.metrics.catalogue import survey_dimensions
 from pipelines.periods import quarter
 from pipelines.report import charts
 from pipelines.report import formatting as fmt
-from pipelines.report.data import MetricRow, ParetoRow, RunData, Site
+from pipelines.report.data import MetricRow, ParetoRow, Penalty, RunData, Site
 from pipelines.report.sections import BEHIND, MAIN_SITE_ROWS, cell, metric_name, site_label
 
 # Site charts for the sites with most complaints; the others get their Pareto as a line of text.
@@ -55,7 +56,7 @@ def _pareto_chart(rows: list[ParetoRow], labels: dict, small: bool = False) -> c
                          [r.cumulative_share for r in rows], [r.is_vital_few for r in rows], labels["chart"], small)
 
 
-def penalty_arithmetic(run: RunData, site_id: str | None, labels: dict) -> str:
+def penalty_arithmetic(run: RunData, site_id: str | None, steps: Penalty | None, labels: dict) -> str:
     """The return-rate penalty spelled out from the stored rows, e.g.
     回收率 72.0% < 目标 80% → 差 8.0 个百分点 → 扣 1 分 → 满意率 91.0% − 1 = 90.0%.
     The company line tells how its figures are pooled from the sites' (contract §2)."""
@@ -69,11 +70,10 @@ def penalty_arithmetic(run: RunData, site_id: str | None, labels: dict) -> str:
     if site_id is None:  # the company's points are its sites' points weighted by answers, not its own
         weighted = points.value if points and points.value is not None else 0
         return labels["penalty_company"].format(points=fmt.trim(weighted), **shown)
-    penalty = int(points.value) if points and points.value is not None else 0
-    if ret.value >= ret.target:
+    if steps is None or steps.shortfall_points is None or steps.shortfall_points <= 0:
         return labels["penalty_none"].format(**shown)
-    step = float((run.rules.get("surveys") or {}).get("penalty_step_points", 5))
-    gap = _shortfall_text((ret.target - ret.value) * 100, step, penalty)
+    penalty, step = steps.penalty or 0, steps.step_points
+    gap = _shortfall_text(steps.shortfall_points, step, penalty)
     if penalty == 0:  # short of the target by less than one step
         return labels["penalty_small"].format(gap=gap, step=fmt.trim(step), **shown)
     text = labels["penalty_applied"].format(gap=gap, points=penalty, **shown)
@@ -82,17 +82,18 @@ def penalty_arithmetic(run: RunData, site_id: str | None, labels: dict) -> str:
     return text
 
 
-def _shortfall_text(gap: float, step: float, penalty: int) -> str:
+def _shortfall_text(gap: Decimal, step: int, penalty: int) -> str:
     """The shortfall in points with as many decimals as it takes for floor(gap / step) to read
     true: 9.996 points is shown 9.996, not 10.0 (which would suggest two points off)."""
     for places in range(1, 5):
         text = f"{gap:.{places}f}"
-        if math.floor(float(text) / step) == penalty:
+        if math.floor(Decimal(text) / step) == penalty:
             return text
     return f"{gap:.4f}"
 
 
-def surveys(run: RunData, sites: list[Site], lang: str, labels: dict) -> dict:
+def surveys(run: RunData, sites: list[Site], penalties: dict[str, Penalty], rules: dict, lang: str,
+            labels: dict) -> dict:
     """Issue, return, satisfaction and the penalty: company line, per-site lines, dimensions."""
     company = run.get("survey.return_rate")
     if company is None or company.value is None:  # no campaign ended this month (or none loaded)
@@ -106,7 +107,7 @@ def surveys(run: RunData, sites: list[Site], lang: str, labels: dict) -> dict:
         cells = [cell(run.get(p, site_id), labels) for p in parts]
         issue, ret = run.get("survey.issue_rate", site_id), run.get("survey.return_rate", site_id)
         return {"site": labels["company"] if site_id is None else site_label(known.get(site_id), site_id),
-                "cells": cells, "arithmetic": penalty_arithmetic(run, site_id, labels),
+                "cells": cells, "arithmetic": penalty_arithmetic(run, site_id, penalties.get(site_id), labels),
                 "issue_target": fmt.target(issue.target, "rate") if issue else "",
                 "return_target": fmt.target(ret.target, "rate") if ret else "",
                 "misses": sum(c["cls"] in BEHIND for c in cells)}
@@ -132,11 +133,11 @@ def surveys(run: RunData, sites: list[Site], lang: str, labels: dict) -> dict:
         "dimension_company": [cell(r, labels) for r in dim_rows],
         "dimension_chart": chart,
         "dimension_matrix": dim_matrix,
-        "step": (run.rules.get("surveys") or {}).get("penalty_step_points", 5),
+        "intro": rules["surveys.penalty_step_points"]["sentence"],
     }
 
 
-def sales_league(run: RunData, sites: list[Site], exempt: dict[str, str], labels: dict) -> dict:
+def sales_league(run: RunData, sites: list[Site], exempt: dict[str, str], rules: dict, labels: dict) -> dict:
     """案场 monthly scores, ranked by total; reference sites (opening month) are scored but not
     ranked, exempt sites are listed with their reason. Plus the quarter's mystery-shop score."""
     known = {s.site_id: s for s in sites}
@@ -167,8 +168,17 @@ def sales_league(run: RunData, sites: list[Site], exempt: dict[str, str], labels
     main = ordered if len(ordered) <= 2 * LEAGUE_ENDS + 5 else ordered[:LEAGUE_ENDS] + ordered[-LEAGUE_ENDS:]
     exempt_rows = [{"site": site_label(known.get(s), s), "reason": reason} for s, reason in exempt.items()]
     return {"available": bool(rows or exempt_rows), "rows": ordered, "main": main, "ends": LEAGUE_ENDS,
-            "exempt": exempt_rows, "quarter": q_key,
+            "exempt": exempt_rows, "quarter": q_key, "intro": _sales_intro(rules, q_key, labels),
             "headers": [labels["short"][p] for p in SALES_PARTS]}
+
+
+def _sales_intro(rules: dict, q_key: str, labels: dict) -> str:
+    """The score's parts out of their full points, as the rules the run used set them."""
+    full = {part: rules[f"sales.{part}_points"]["value"] for part in ("completeness", "timeliness", "accuracy",
+                                                                      "bonus")}
+    phone = max((Decimal(t["points"]) for t in rules["sales.phone_survey_tiers"]["value"]), default=0)
+    return labels["sales_intro"].format(quarter=q_key, phone=fmt.trim(phone),
+                                        **{k: fmt.trim(Decimal(str(v))) for k, v in full.items()})
 
 
 _EMPTY = MetricRow("", None, "", None, None, None, None, None, "", 0, ())

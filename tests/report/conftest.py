@@ -16,7 +16,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pipelines import demo, metrics, warehouse
+from pipelines import demo, metrics, run_view, warehouse
 from pipelines.ingest import ingest
 from pipelines.ingest.headers import HeaderMatcher
 from pipelines.rules import plain
@@ -49,6 +49,7 @@ def build_warehouse(root: Path, drop: tuple[str, ...] = ()) -> Warehouse:
             run_id = warehouse.start_run(conn, "test", {"rules": plain(RULES)}, when)
             ingest(conn, raw, run_id, HeaderMatcher(datasets(), {}))
             metrics.compute(conn, month, when, RULES, run_id)
+            run_view.store(conn, run_id, month, when, RULES)
             warehouse.finish_run(conn, run_id, "completed")
             runs[month] = run_id
     finally:

@@ -84,7 +84,7 @@ def test_pareto_rows_sorted_and_cumulative_ends_at_100(demo_wh):
 def test_pareto_section_is_in_data_order(demo_wh):
     with demo_wh.connect() as conn:
         by_site = data.pareto(conn, demo_wh.runs[MONTH])
-        view = sections_more.pareto(by_site, data.sites(conn), context.labels("zh"))
+        view = sections_more.pareto(by_site, data.sites(conn, demo_wh.runs[MONTH]), context.labels("zh"))
     assert [r["count"] for r in view["rows"]] == [r.complaints for r in by_site[None]]
     assert view["rows"][-1]["cumulative"] == "100.0%"
     totals = [s["total"] for s in view["sites"]]

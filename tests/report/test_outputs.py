@@ -71,12 +71,19 @@ def test_evidence_workbook_lists_every_miss(demo_wh, tmp_path):
     assert len(sheet_rows(path, "隔离记录")) - 2 == quarantined
 
 
+def quarantine_seen_by(conn, run_id: str, file_hash: str = "h") -> None:
+    """The run saw the file the quarantined rows come from (run_files), so its sheet lists them."""
+    conn.execute("insert into run_files (run_id, dataset, source_file, file_hash, status) values (?, 'x', 'x', ?, 'loaded')",
+                 [run_id, file_hash])
+
+
 def test_quarantine_sheet_hides_personal_values(tmp_path):
     conn = warehouse.connect(":memory:")
     rows = [("crm_customers", "crm/a.csv", 5, "h", "r", "phone", "13800138000", "电话重复"),
             ("crm_customers", "crm/a.csv", 6, "h", "r", "name", "王小明", "姓名过长"),
             ("calls", "calls/a.csv", 7, "h", "r", "started_at", "2026-13-45 09:30", "无法识别为时间")]
     conn.executemany("insert into quarantine values (?, ?, ?, ?, ?, ?, ?, ?, '{}')", rows)
+    quarantine_seen_by(conn, "no-run")
     path = evidence_xlsx.write_evidence(conn, "no-run", MONTH, tmp_path / "evidence.xlsx")
     cells = [[str(c) for c in r] for r in sheet_rows(path, "隔离记录")[2:]]
     assert [r[2] for r in cells] == ["7.0", "5.0", "6.0"]  # by dataset, file, line (numbers read back as floats)
@@ -178,6 +185,7 @@ def test_quarantine_masks_personal_values_by_what_they_are_in_any_column(tmp_pat
         ("calls", "calls/a.csv", 7, "rings", "很多", "不是整数", "{}"),       # not personal: shown
     ]
     conn.executemany("insert into quarantine values (?, ?, ?, 'h', 'r', ?, ?, ?, ?)", rows)
+    quarantine_seen_by(conn, "no-run")
     path = evidence_xlsx.write_evidence(conn, "no-run", MONTH, tmp_path / "evidence.xlsx")
     values = {int(float(r[2])): r[4] for r in sheet_rows(path, "隔离记录")[2:]}
     masked = labels("zh")["xlsx"]["masked"]

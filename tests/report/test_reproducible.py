@@ -1,0 +1,62 @@
+"""`kpi report --run <id>` renders what that run stored, however much was loaded after it: the
+same page (apart from 生成于, the time of rendering) and the same workbook, byte for byte."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from pipelines import metrics, run_view, warehouse
+from pipelines.ingest import ingest
+from pipelines.ingest.headers import HeaderMatcher
+from pipelines.report import render_report
+from schemas.declarations import datasets
+from tests.report.conftest import RULES
+
+AS_OF = dt.datetime(2026, 11, 5, 6, 0)
+
+
+def a_run(conn, raw) -> str:
+    run_id = warehouse.start_run(conn, "run", {"rules": {}}, AS_OF)
+    ingest(conn, raw, run_id, HeaderMatcher(datasets(), {}))
+    metrics.compute(conn, "2026-10", AS_OF, RULES, run_id)
+    run_view.store(conn, run_id, "2026-10", AS_OF, RULES)
+    warehouse.finish_run(conn, run_id, "completed")
+    return run_id
+
+
+def rendered(conn, run_id: str, out) -> dict[str, bytes]:
+    paths = render_report(conn, run_id, "2026-10", out)
+    return {p.name: p.read_bytes() for p in paths if p.suffix in (".html", ".xlsx", ".csv")}
+
+
+def without_generated(page: bytes) -> str:
+    return re.sub(r"生成于 [0-9-]+ [0-9:]+", "生成于 …", page.decode("utf-8"))
+
+
+def test_an_earlier_run_renders_the_same_after_more_exports_arrive(tmp_path):
+    from pipelines import demo
+
+    raw = tmp_path / "raw"
+    demo.generate(raw, sites=4, months=["2026-09", "2026-10"])
+    conn = warehouse.connect(tmp_path / "w.duckdb")
+    try:
+        first = a_run(conn, raw)
+        before = rendered(conn, first, tmp_path / "before")
+        # a site opens, calls and a quarantined row arrive, a rule changes: a second run sees them all
+        (raw / "sites" / "more.csv").write_text("项目编号,项目名称,项目类型\nS900,新开楼盘,住宅\n", encoding="utf-8")
+        (raw / "calls" / "late.csv").write_text(
+            "通话编号,项目编号,来电时间,呼叫方向,联系电话,是否接通\n"
+            "LATE1,S900,2026-10-30 09:00,呼入,13800000009,是\nLATE2,S900,not a time,呼入,13800000008,是\n",
+            encoding="utf-8")
+        second = a_run(conn, raw)
+        after = rendered(conn, first, tmp_path / "after")
+        newest = rendered(conn, second, tmp_path / "newest")
+    finally:
+        conn.close()
+    assert without_generated(after["report.html"]) == without_generated(before["report.html"])
+    assert after["evidence.xlsx"] == before["evidence.xlsx"]
+    assert after["evidence.csv"] == before["evidence.csv"]
+    # and the newer run does show what arrived: the new site and file
+    assert "S900" in newest["report.html"].decode() and "S900" not in before["report.html"].decode()
+    assert "calls/late.csv" in newest["report.html"].decode() and "calls/late.csv" not in before["report.html"].decode()
