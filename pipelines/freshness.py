@@ -15,7 +15,6 @@ import duckdb
 from pipelines import periods
 from schemas.declarations import datasets
 
-OPTIONAL = {"exemptions"}  # empty is normal: nothing to excuse
 
 
 @dataclass(frozen=True)
@@ -61,7 +60,7 @@ def check(
         limit = stale_after(rules, name) if column else None
         days = None if newest is None else (as_of - newest).total_seconds() / 86400
         if rows == 0:
-            status = "optional_empty" if name in OPTIONAL else "missing"
+            status = "optional_empty" if ds.may_be_empty else "missing"
         elif limit is not None and (days is None or days > limit):
             status = "stale"
         elif month and column and in_period == 0:

@@ -60,6 +60,11 @@ class Rule:
 @cache
 def declared() -> dict[str, Rule]:
     entries = yaml.safe_load(DECLARATIONS.read_text(encoding="utf-8"))
+    for spec in entries.values():
+        if spec.get("default") == "catalogue":  # the targets: declared with their metrics
+            from pipelines.metrics.catalogue import default_targets
+
+            spec["default"] = default_targets()
     found = {key: Rule(key, **{f: spec.get(f) for f in Rule.__dataclass_fields__ if f != "key"})
              for key, spec in entries.items()}
     variables = [r.variable for r in found.values() if r.variable]

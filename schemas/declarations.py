@@ -16,22 +16,6 @@ import yaml
 
 DATASET_DIR = Path(__file__).parent / "datasets"
 
-# Load order: a dataset is validated against the ones it references.
-LOAD_ORDER = (
-    "sites",
-    "survey_campaigns",
-    "calls",
-    "visits",
-    "repairs",
-    "complaints",
-    "survey_responses",
-    "sales_submissions",
-    "crm_customers",
-    "phone_surveys",
-    "mystery_shops",
-    "exemptions",
-)
-
 SQL_TYPES = {
     "text": "VARCHAR",
     "phone": "VARCHAR",
@@ -57,6 +41,9 @@ class Column:
     max: float | None = None
     references: str | None = None
     default: object = None
+    personal: bool = False  # a person's data (name, phone, income…): masked wherever it is not needed
+    dimension: bool = False  # a survey dimension answered (survey_responses): one satisfaction metric each
+    en: str | None = None  # its English name, where the report shows the column by name
 
     @property
     def sql_type(self) -> str:
@@ -73,6 +60,9 @@ class Dataset:
     order: tuple[tuple[str, str], ...] = field(default_factory=tuple)
     # the column whose newest value tells whether exports still arrive (None: reference data)
     event_time: str | None = None
+    title_en: str = ""
+    load: int = 0  # load order: a dataset is validated against the ones it references, loaded before it
+    may_be_empty: bool = False  # no rows is normal (nothing to excuse), not a sign exports stopped
 
     @property
     def required(self) -> list[str]:
@@ -101,6 +91,9 @@ def _column(name: str, spec: dict, shared_aliases: dict[str, list[str]]) -> Colu
         max=spec.get("max"),
         references=spec.get("references"),
         default=spec.get("default"),
+        personal=bool(spec.get("personal", False)),
+        dimension=bool(spec.get("dimension", False)),
+        en=spec.get("en"),
     )
 
 
@@ -117,6 +110,9 @@ def _load(path: Path, shared_aliases: dict[str, list[str]]) -> Dataset:
         columns=columns,
         order=tuple(tuple(pair) for pair in doc.get("order", ())),
         event_time=doc.get("event_time"),
+        title_en=doc["title_en"],
+        load=int(doc["load"]),
+        may_be_empty=bool(doc.get("may_be_empty", False)),
     )
 
 
@@ -129,7 +125,19 @@ def datasets() -> dict[str, Dataset]:
         for p in DATASET_DIR.glob("*.yaml")
         if not p.name.startswith("_")
     }
-    missing = set(loaded) ^ set(LOAD_ORDER)
-    if missing:
-        raise RuntimeError(f"datasets and LOAD_ORDER disagree: {sorted(missing)}")
-    return {name: loaded[name] for name in LOAD_ORDER}
+    ordered = sorted(loaded.values(), key=lambda ds: ds.load)
+    for position, ds in enumerate(ordered):
+        later = {d.name for d in ordered[position:]}
+        if late := sorted(c.references for c in ds.columns.values() if c.references in later):
+            raise RuntimeError(f"{ds.name}.yaml: load {ds.load} is not after the datasets it references: {late}")
+    return {ds.name: ds for ds in ordered}
+
+
+def load_order() -> tuple[str, ...]:
+    """Dataset names in load order (each after the datasets it references)."""
+    return tuple(datasets())
+
+
+def personal_columns() -> set[str]:
+    """Every column name declared personal in any dataset: its values are masked in what is shared."""
+    return {c.name for ds in datasets().values() for c in ds.columns.values() if c.personal}

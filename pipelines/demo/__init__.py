@@ -17,7 +17,7 @@ from pipelines.demo import build
 from pipelines.periods import months_between as months_range
 from pipelines.demo.common import rng_for
 from pipelines.demo.sites import site_roster
-from schemas.declarations import LOAD_ORDER
+from schemas.declarations import load_order
 
 __all__ = ["DEFAULT_MONTHS", "SCALE_SITES", "generate", "months_range"]
 
@@ -54,4 +54,4 @@ def generate(
     written["complaints"] = build.write_complaints(run)
     written |= build.write_surveys(run)
     written |= build.write_sales(run)
-    return {name: written[name] for name in LOAD_ORDER}
+    return {name: written[name] for name in load_order()}

@@ -19,7 +19,7 @@ from pipelines.demo.common import changed_between, rng_for, shift_month, site_co
 from pipelines.demo.plan import dressed, exported_at, file_form, fill
 from pipelines.demo.sites import property_sites, sales_sites, unknown_site_id
 from pipelines.demo.writers import write_export
-from schemas.declarations import LOAD_ORDER
+from schemas.declarations import load_order
 
 CHUNK_ROWS = 500_000
 # mean rows per site and month by site kind (scaled by site size)
@@ -38,7 +38,7 @@ SCALE_VOLUME = {
     "crm_customers": {"sales": 660},
 }
 # minutes after the month's export time, so files of one month sort in load order
-EXPORT_OFFSET = {name: i for i, name in enumerate(LOAD_ORDER)}
+EXPORT_OFFSET = {name: i for i, name in enumerate(load_order())}
 
 
 @dataclass

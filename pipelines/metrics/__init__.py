@@ -126,41 +126,18 @@ def compute(conn: duckdb.DuckDBPyConnection, month: str, as_of: dt.datetime, rul
     return rows
 
 
-EVIDENCE_SOURCES = ["fct_complaint_outcomes", "fct_complaint_invalid", "fct_repair_outcomes", "fct_call_outcomes",
-                    "fct_survey_outcomes"]
-
-
 def _write_evidence(conn: duckdb.DuckDBPyConnection, run_id: str, month: str) -> None:
-    """Every record that kept a rate from its target (miss) or is not yet decided (pending),
-    every deal behind the accuracy score, every complaint behind a Pareto share. Hits are not
-    listed one by one (ten million at group scale): their count is the numerator, and the rows
-    are in the dataset tables with their lineage."""
-    outcomes = "\nunion all by name\n".join(f"select * from {t}" for t in EVIDENCE_SOURCES)
-    conn.execute(
-        f"""insert into evidence
-            select $run_id, $month, o.metric, o.site_id, o.period, o.outcome, o.dataset, o.record_id,
-                   o.source_file, o.source_line, o.source_rows, o.detail
-            from ({outcomes}) o
-            semi join fct_metric_spine s using (metric, site_id, period)
-            where o.outcome <> 'hit'""",
-        {"run_id": run_id, "month": month},
-    )
-    conn.execute(
-        """insert into evidence
-           select $run_id, $month, 'sales.accuracy_score', d.site_id, $month,
-                  case when d.is_erroneous then 'miss' else 'hit' end, 'crm_customers', d.customer_id,
-                  d.source_file, d.source_line, null, coalesce(nullif(d.errors, ''), '无差错')
-           from fct_sales_deals d semi join fct_site_months s on s.site_id = d.site_id and s.is_assessed_sales
-           union all
-           select $run_id, $month, 'complaint.pareto.' || g.category, g.site_id, $month, 'counted',
-                  'complaints', g.complaint_ids, g.source_file, g.source_line, g.source_rows, g.category
-           from fct_complaint_groups g semi join fct_site_months s on s.site_id = g.site_id and s.is_property
-           where g.month_key = $month
-           union all
-           select $run_id, $month, 'repair.urgent_flag', u.site_id, $month, 'finding', 'repairs', u.ticket_id,
-                  u.source_file, u.source_line, null,
-                  '类别「' || u.category || '」含「' || array_to_string(u.matched, '、')
-                      || '」，按手册应为急修（003 篇5 §六.4），但未标为急修'
-           from fct_repair_urgent_unflagged u""",
-        {"run_id": run_id, "month": month},
-    )
+    """The records behind the run's numbers, from the models that declare `evidence` (models.py):
+    every record that kept a rate from its target (miss) or is not yet decided (pending) — hits
+    are not listed one by one (ten million at group scale): their count is the numerator, and
+    the rows are in the dataset tables with their lineage — and the rows of the models whose
+    every row is evidence (deals behind the accuracy score, complaints behind a Pareto share,
+    findings)."""
+    columns = ("metric, site_id, period, outcome, dataset, record_id, source_file, source_line, source_rows, "
+               "detail")
+    parts = [f"select {columns} from {m.name} semi join fct_metric_spine using (metric, site_id, period) "
+             f"where outcome <> 'hit'" if m.evidence == "misses" else f"select {columns} from {m.name}"
+             for m in models.models() if m.evidence]
+    union = "\nunion all\n".join(parts)
+    conn.execute(f"insert into evidence select $run_id, $month, * from ({union})",
+                 {"run_id": run_id, "month": month})

@@ -4,6 +4,10 @@
     grain       what one row is, in words
     unique_key  the columns that identify a row: no two rows share them
     not_null    the columns every row has
+    evidence    misses: its rows are the records behind a metric, and those that are not hits
+                (misses, pending, not counted) of a metric row the run writes are kept as evidence;
+                every_row: each row is evidence as it is (deals checked, complaints in a share,
+                findings)
 
 A model's SQL is checked against its `reads` with DuckDB's own parser (an undeclared read, or a
 declared one it never makes, is an error naming both), and every `getvariable()` it calls must
@@ -27,6 +31,7 @@ import yaml
 
 ROOT = Path(__file__).parent
 LAYERS = {"staging": "view", "facts": "table", "marts": "table"}
+EVIDENCE = ("misses", "every_row")
 
 
 class ModelError(RuntimeError):
@@ -42,6 +47,7 @@ class Model:
     grain: str
     unique_key: tuple[str, ...]
     not_null: tuple[str, ...]
+    evidence: str | None = None  # misses | every_row
 
     @property
     def sql(self) -> str:
@@ -53,11 +59,13 @@ def _declared(layer: str, sql: Path) -> Model:
     if not spec_path.exists():
         raise ModelError(f"model {sql.stem} has no {spec_path.name} beside it (reads, grain, unique_key, not_null)")
     spec = yaml.safe_load(spec_path.read_text(encoding="utf-8")) or {}
-    unknown = set(spec) - {"reads", "grain", "unique_key", "not_null"}
+    unknown = set(spec) - {"reads", "grain", "unique_key", "not_null", "evidence"}
     if unknown or "reads" not in spec or "grain" not in spec:
         raise ModelError(f"{spec_path.name}: needs reads and grain; unknown keys {sorted(unknown)}")
+    if spec.get("evidence") not in (None, *EVIDENCE):
+        raise ModelError(f"{spec_path.name}: evidence is one of {', '.join(EVIDENCE)}, not {spec['evidence']!r}")
     return Model(sql.stem, layer, sql, tuple(spec["reads"]), spec["grain"],
-                 tuple(spec.get("unique_key") or ()), tuple(spec.get("not_null") or ()))
+                 tuple(spec.get("unique_key") or ()), tuple(spec.get("not_null") or ()), spec.get("evidence"))
 
 
 def _ordered(found: dict[str, Model]) -> tuple[Model, ...]:

@@ -61,9 +61,9 @@ def _finish(fig: Figure) -> Chart:
 
 
 def pareto(categories: list[str], counts: list[int], cumulative: list[float], vital: list[bool],
-           labels: dict, small: bool = False) -> Chart:
-    """排列图: bars by category (largest first), cumulative share on a second axis, the 80% line,
-    the vital few in colour. Inputs come sorted from the `pareto` table."""
+           vital_share: float, labels: dict, small: bool = False) -> Chart:
+    """排列图: bars by category (largest first), cumulative share on a second axis, the vital
+    share's line (80%), the vital few in colour. Inputs come sorted from the `pareto` table."""
     with matplotlib.rc_context(_style()):
         fig = Figure(figsize=(3.5, 2.1) if small else (7.0, 3.1))
         ax = fig.add_subplot()
@@ -81,9 +81,10 @@ def pareto(categories: list[str], counts: list[int], cumulative: list[float], vi
         share = ax.twinx()
         share.plot(xs, [c * 100 for c in cumulative], color=LINE, marker="o", markersize=3 if small else 4,
                    linewidth=1.4, zorder=3)
-        share.axhline(80, color=MISSED, linestyle="--", linewidth=0.9)
-        # bottom right, under the line: there the bars are short and the cumulative line is above 80%
-        share.text(len(categories) - 0.55, 78, "80%", color=MISSED, ha="right", va="top", fontsize=7.5)
+        line = vital_share * 100
+        share.axhline(line, color=MISSED, linestyle="--", linewidth=0.9)
+        # bottom right, under the line: there the bars are short and the cumulative line is above it
+        share.text(len(categories) - 0.55, line - 2, f"{line:g}%", color=MISSED, ha="right", va="top", fontsize=7.5)
         share.set_ylim(0, 105)
         share.yaxis.set_major_formatter(PercentFormatter(decimals=0))
         share.grid(False)

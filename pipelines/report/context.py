@@ -8,7 +8,7 @@ from pathlib import Path
 import duckdb
 import yaml
 
-from pipelines.metrics.catalogue import definition
+from pipelines.metrics.catalogue import catalogue
 from pipelines import periods
 from pipelines.periods import month_end
 from pipelines.report import data, quality, sections, sections_more
@@ -63,12 +63,14 @@ def build(conn: duckdb.DuckDBPyConnection, run_id: str, month: str, lang: str = 
                     "nodata": sum(r["status"]["cls"] == "nodata" for r in scored)},
         "sites": sections.site_overview(run, sites, lang, words),
         "limit": sections.MAIN_SITE_ROWS,
-        "pareto": sections_more.pareto(data.pareto(conn, run_id), sites, words),
+        "pareto": sections_more.pareto(data.pareto(conn, run_id), sites,
+                                       float(stored_rules["pareto.vital_share"]["value"]), words),
         "weekly": sections.weekly_callbacks(run, sites, lang, words),
         "on_time": sections.on_time_by_category(data.repair_categories(conn, run_id), words),
         "on_time_intro": on_time_intro(stored_rules, words),
         "surveys": sections_more.surveys(run, sites, data.penalties(conn, run_id, month), stored_rules, lang, words),
-        "sales": sections_more.sales_league(run, sites, data.exemptions(conn, run_id), stored_rules, words),
+        "sales": sections_more.sales_league(run, sites, data.exemptions(conn, run_id), stored_rules, words,
+                                              lang),
         "freshness": quality.freshness(conn, run_id),
         "reasons": reasons,
         "findings": findings,
@@ -92,15 +94,12 @@ def on_time_intro(stored: dict, words: dict) -> str:
 def rules_view(stored: dict, lang: str, words: dict) -> dict:
     """The rules the run used as tables: targets by metric, survey targets by kind, the rest with
     the sentence that states each."""
+    by_key = {m.target_key: m for m in catalogue() if m.has_rule_target}
     targets = []
     for metric, value in stored["targets"]["value"].items():
-        try:
-            entry = definition(metric if not metric.endswith("dimension_satisfaction") else metric + ".x")
-            name, clause = (entry.en if lang == "en" else entry.zh), entry.clause
-        except KeyError:
-            name, clause = metric, ""
-        targets.append({"name": name, "metric": metric, "target": fmt.target(float(value), "rate"),
-                        "clause": clause})
+        entry = by_key.get(metric)  # a run stored before a metric was renamed shows its key
+        targets.append({"name": entry.name(lang) if entry else metric, "metric": metric,
+                        "target": fmt.target(float(value), "rate"), "clause": entry.clause if entry else ""})
     kinds = [{"kind": words["survey_kinds"].get(k, k), "issue": fmt.target(float(v["issue"]), "rate"),
               "return": fmt.target(float(v["return"]), "rate")}
              for k, v in stored["survey_targets"]["value"].items()]

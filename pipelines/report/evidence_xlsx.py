@@ -19,25 +19,20 @@ import xlsxwriter
 
 from pipelines.metrics.catalogue import catalogue, definition
 from pipelines.report.context import labels
+from schemas.declarations import personal_columns
 
 HEAD_ROWS = 2  # a note line, then the column headers
 # Rows per sheet: enough for any one site's misses; a group-scale month has millions, which no
 # one reads in Excel and which would take minutes to write. The complete list is evidence.csv.
 SHEET_ROWS = 20_000
 CHUNK = 20_000
-# Quarantined values of these columns are personal data: the sheet points at file and line instead.
-# Every CRM profile field is personal, and so is what a complainant said (reported_as).
-PERSONAL = {"phone", "name", "complainant", "visitor", "card_no", "birth_date", "address", "postcode",
-            "household_income", "agent", "handled_by", "staff", "by", "inspector", "reported_as", "feedback",
-            "industry", "occupation", "position", "work_area", "living_area", "property_owned", "purpose",
-            "desired_area", "desired_type", "total_price"}
+# Quarantined values of the columns declared `personal` (schemas/datasets: every CRM profile field,
+# what a complainant said…) are masked: the sheet points at file and line instead.
 # A value is also personal by what it is, whatever column it landed in (a row with a missing cell
 # shifts a phone into `direction`): a mobile or landline number, an ID or card number, or any
 # value of the row's own personal fields.
 PERSONAL_VALUE = (r"1[3-9][0-9][\s-]?[0-9]{4}[\s-]?[0-9]{4}|0[0-9]{2,3}[\s-]?[0-9]{7,8}|[0-9]{17}[0-9Xx]"
                   r"|[0-9]{12,19}")
-# Points without a target: a record that cost points is still "behind" the score.
-DEDUCTIONS = {"sales.accuracy_score"}
 
 
 EVIDENCE_SQL = """
@@ -58,7 +53,8 @@ def missed_families(conn: duckdb.DuckDBPyConnection, run_id: str) -> list[str]:
         "select distinct metric from metrics where run_id = ? and meets_target = false", [run_id]).fetchall()}
     lost = {m for (m,) in conn.execute(
         "select distinct metric from evidence where run_id = ? and outcome = 'miss'", [run_id]).fetchall()}
-    missed |= DEDUCTIONS & lost
+    # points without a target (catalogue `deduction`): a record that cost points is still behind the score
+    missed |= {e.id for e in catalogue() if e.report.deduction} & lost
     return [e.id for e in catalogue() if e.id in missed]
 
 
@@ -92,7 +88,7 @@ def write_evidence(conn: duckdb.DuckDBPyConnection, run_id: str, month: str, pat
     summary = []
     for family in missed_families(conn, run_id):
         entry = definition(family)
-        name = entry.en if lang == "en" else entry.zh
+        name = entry.name(lang)
         sheet = book.add_worksheet(sheet_name(name, taken))
         total, shown = _write_family(conn, sheet, run_id, entry, name, words, styles)
         summary.append((sheet.get_name(), f"{name} ({family})", total, shown))
@@ -114,7 +110,7 @@ def _write_family(conn, sheet, run_id: str, entry, name: str, words: dict, style
     """The family's evidence rows, shaped in SQL so each reaches xlsxwriter as one finished row
     (at group scale a sheet has up to a million rows: Python does as little per row as it can)."""
     args = {"run_id": run_id, "family": entry.id, "prefix": entry.prefix if entry.is_template else entry.id,
-            "template": entry.is_template, "deduction": entry.id in DEDUCTIONS}
+            "template": entry.is_template, "deduction": entry.report.deduction}
     total, dataset = conn.execute(f"select count(*), any_value(e.dataset) {EVIDENCE_SQL}", args).fetchall()[0]
     args |= {"miss": words["miss"], "pending": words["pending"], "yes": words["yes"], "no": words["no"]}
     cursor = conn.execute(
@@ -161,7 +157,7 @@ def _write_quarantine(conn, sheet, run_id: str, words: dict, styles: dict) -> tu
                        then $masked else value end,
                   reason, ingest_run_id
            from quarantine q {seen} order by dataset, source_file, source_line, "column" nulls first""",
-        {"personal": sorted(PERSONAL), "masked": words["masked"], "pattern": PERSONAL_VALUE, "run_id": run_id},
+        {"personal": sorted(personal_columns()), "masked": words["masked"], "pattern": PERSONAL_VALUE, "run_id": run_id},
     )
     widths = [16, 36, 7, 16, 18, 60, 24]
     shown = _stream(sheet, cursor, total, words["q_note"].format(total=total), words["q_cols"], widths, words,

@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import math
 
-# Lower is better for these; for every other metric a rise is an improvement.
-LOWER_IS_BETTER = {"complaint.count", "survey.penalty_points"}
+from pipelines.metrics.catalogue import definition
+
 
 
 def trim(number: float, places: int = 2) -> str:
@@ -50,7 +50,7 @@ def delta(current: float | None, previous: float | None, unit: str, metric: str,
     if shown in ("0", "0.0"):
         return {"text": "±0" + suffix, "trend": "same"}
     rising = change > 0
-    better = rising != (metric in LOWER_IS_BETTER)
+    better = rising != (definition(metric).direction == "lower")  # the catalogue says which way is better
     return {"text": ("▲ " if rising else "▼ ") + shown + suffix, "trend": "better" if better else "worse"}
 
 

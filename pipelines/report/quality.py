@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import duckdb
 
 from pipelines.freshness import Freshness
-from schemas.declarations import LOAD_ORDER
+from schemas.declarations import load_order
 
 @dataclass(frozen=True)
 class FileRow:
@@ -31,7 +31,7 @@ class FileRow:
 
 def files(conn: duckdb.DuckDBPyConnection, run_id: str) -> list[FileRow]:
     """Every export as the run saw it (run_files), in load order."""
-    order = {name: i for i, name in enumerate(LOAD_ORDER)}
+    order = {name: i for i, name in enumerate(load_order())}
     rows = conn.execute(
         """select dataset, source_file, file_hash, rows_read, rows_loaded, rows_quarantined, rows_replaced,
                   status, message, ingested_at, notes

@@ -6,35 +6,23 @@ Every number shown is a `metrics` row of the run, formatted; nothing is recomput
 
 from __future__ import annotations
 
-from pipelines.metrics.catalogue import catalogue, definition
+from pipelines.metrics.catalogue import catalogue, definition, dimension_name, in_section
 from pipelines.periods import iso_weeks, trailing_months
 from pipelines.report import charts
 from pipelines.report import formatting as fmt
 from pipelines.report.data import TREND_MONTHS, MetricRow, RunData, Site, week_days
 
-# The per-site overview, grouped as the handbooks group them; a site shows "—" where a
-# metric does not apply to it (sales sites have no complaint or repair rows).
-SITE_COLUMNS = [
-    ("complaints", ["complaint.count", "complaint.handling_rate", "complaint.callback_rate",
-                    "complaint.reply_24h_rate", "complaint.closure_rate"]),
-    ("repairs", ["repair.callback_rate", "repair.callback_on_time_rate", "repair.urgent_second_callback_rate"]),
-    ("calls", ["call.answer_3_rings_rate"]),
-    ("surveys", ["survey.issue_rate", "survey.return_rate", "survey.satisfaction_adjusted"]),
-]
-# Shown elsewhere: Pareto shares, weekly callbacks and survey dimensions have their own sections.
-NOT_HEADLINE = ("complaint.pareto.", "repair.callback_rate_weekly", "survey.dimension_satisfaction.")
 MAIN_SITE_ROWS = 10  # per-site lists in the main body; every site is in the appendix
 
 
 def metric_name(metric: str, lang: str, labels: dict) -> str:
     """The catalogue's zh/en name; a templated metric adds its member (dimension, category)."""
     entry = definition(metric)
-    name = entry.en if lang == "en" else entry.zh
+    name = entry.name(lang)
     if entry.is_template:
         member = metric.removeprefix(entry.prefix)
         if lang == "en":
-            member = labels["dimensions"].get(member, member)
-            return f"{name}: {member}"
+            return f"{name}: {dimension_name(member, lang)}"
         return f"{name}·{member}"
     return name
 
@@ -65,7 +53,7 @@ def headline(run: RunData, previous: RunData | None, trend: dict, lang: str, lab
     months = trailing_months(run.month, TREND_MONTHS)
     rows = []
     for entry in catalogue():
-        if not entry.company or entry.grain != "month" or entry.id.startswith(NOT_HEADLINE):
+        if not entry.company or entry.grain != "month" or not entry.report.headline:
             continue
         row = run.get(entry.id)
         if row is None:
@@ -106,11 +94,19 @@ def _status(row: MetricRow, labels: dict) -> dict:
     return {"text": labels[STATUS_WORDS[cls]], "cls": cls} if cls else {"text": "", "cls": ""}
 
 
+def overview_columns() -> list[tuple[str, list]]:
+    """The per-site overview's columns, grouped by section as the handbooks group them (catalogue
+    `report.overview`); a site shows "—" where a metric does not apply to it."""
+    sections = dict.fromkeys(m.report.section for m in catalogue())
+    groups = [(s, [m for m in in_section(s) if m.report.overview]) for s in sections]
+    return [(s, ms) for s, ms in groups if ms]
+
+
 def site_overview(run: RunData, sites: list[Site], lang: str, labels: dict) -> dict:
     """Every site against every monthly target (appendix), and the sites with most misses (main body)."""
-    columns = [{"metric": m, "short": labels["short"].get(m) or metric_name(m, lang, labels)}
-               for _, ms in SITE_COLUMNS for m in ms]
-    groups = [{"name": labels["groups"][g], "span": len(ms)} for g, ms in SITE_COLUMNS]
+    grouped = overview_columns()
+    columns = [{"metric": m.id, "short": m.short_name(lang)} for _, ms in grouped for m in ms]
+    groups = [{"name": labels["groups"][g], "span": len(ms)} for g, ms in grouped]
     known = {s.site_id: s for s in sites}
     rows = []
     for site_id in _sites_with_rows(run):
@@ -157,16 +153,22 @@ def on_time_by_category(rows: list[tuple], labels: dict) -> list[dict]:
     return lines
 
 
+def weekly_metric() -> str:
+    """The weekly repair callback rate: the repairs section's metric judged by ISO week."""
+    (metric,) = [m.id for m in in_section("repairs") if m.grain == "week"]
+    return metric
+
+
 def weekly_callbacks(run: RunData, sites: list[Site], lang: str, labels: dict) -> dict:
-    """repair.callback_rate_weekly: the company's weeks as a chart and table, each site's in a matrix."""
-    metric = "repair.callback_rate_weekly"
+    """The weekly repair callback rate: the company's weeks as a chart and table, each site's in a matrix."""
+    metric = weekly_metric()
     weeks = [w for w, _ in iso_weeks(run.month)]
     company = [run.get(metric, None, w) for w in weeks]
     if not any(r is not None and r.value is not None for r in company):  # rows with no data: say so instead
         return {"available": False}
     spans = {w: week_days(w) for w in weeks}
     week_labels = [fmt.week_label(w, *spans[w]) for w in weeks]
-    target = next((r.target for r in company if r and r.target is not None), 0.8)
+    target = next((r.target for r in company if r and r.target is not None), None)
     chart = charts.weekly_callbacks(week_labels, [r.value if r else None for r in company], target, labels["chart"])
     known = {s.site_id: s for s in sites}
     site_ids = sorted({k[1] for k in run.rows if k[0] == metric and k[1] is not None})

@@ -57,7 +57,7 @@ def test_every_label_of_the_report_is_in_the_font():
 
 def test_chart_functions_return_svg_data_uris():
     labels = context.labels("zh")["chart"]
-    chart = charts.pareto(["停车管理", "维修质量"], [3, 1], [0.75, 1.0], [True, False], labels)
+    chart = charts.pareto(["停车管理", "维修质量"], [3, 1], [0.75, 1.0], [True, False], 0.8, labels)
     assert chart.uri.startswith("data:image/svg+xml;base64,")
     assert "停车管理" in chart.texts and "80%" in chart.texts
     weekly = charts.weekly_callbacks(["W40\n9/28–10/4"], [None], 0.8, labels)
@@ -84,7 +84,7 @@ def test_pareto_rows_sorted_and_cumulative_ends_at_100(demo_wh):
 def test_pareto_section_is_in_data_order(demo_wh):
     with demo_wh.connect() as conn:
         by_site = data.pareto(conn, demo_wh.runs[MONTH])
-        view = sections_more.pareto(by_site, data.sites(conn, demo_wh.runs[MONTH]), context.labels("zh"))
+        view = sections_more.pareto(by_site, data.sites(conn, demo_wh.runs[MONTH]), 0.8, context.labels("zh"))
     assert [r["count"] for r in view["rows"]] == [r.complaints for r in by_site[None]]
     assert view["rows"][-1]["cumulative"] == "100.0%"
     totals = [s["total"] for s in view["sites"]]
@@ -105,5 +105,5 @@ def test_a_category_with_dollar_signs_is_drawn_as_typed(tmp_path):
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # mathtext would warn of glyphs missing from its own font
         chart = charts.pareto(["$x^2$ 噪音", "a $\\frac$ b", "$停车$"], [5, 3, 2], [0.5, 0.8, 1.0],
-                              [True, True, False], words)
+                              [True, True, False], 0.8, words)
     assert {"$x^2$ 噪音", "a $\\frac$ b", "$停车$"} <= set(chart.texts)

@@ -63,7 +63,7 @@ def test_each_evidence_sheet_holds_exactly_its_metrics_rows(demo_wh, tmp_path):
         data = book.get_sheet_by_name(name).to_python()[2:]
         # a row behind a missed site row, or behind a missed company row
         expected = sorted((m, s, p, r) for m, s, p, r in evidence if entry.family_of(m)
-                          and (family in evidence_xlsx.DEDUCTIONS or (m, s, p) in missed or (m, None, p) in missed))
+                          and (entry.report.deduction or (m, s, p) in missed or (m, None, p) in missed))
         shown = sorted((r[2], r[0] or None, r[3], r[5]) for r in data)
         assert shown == expected, family
     # the weekly rows are on their own sheet, not on the monthly one

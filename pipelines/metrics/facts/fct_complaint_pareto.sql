@@ -33,6 +33,7 @@ select
     total,
     complaints / total as share,
     cumulative / total as cumulative_share,
-    -- a category is in the vital few if the ones before it had not yet reached 80%
-    (cumulative - complaints) * 100 < 80 * total as is_vital_few
+    -- a category is in the vital few if the ones before it had not yet reached the vital share
+    -- (80%): exact, an integer count against a decimal share
+    (cumulative - complaints) < getvariable('vital_share') * total as is_vital_few
 from ranked
