@@ -197,6 +197,7 @@ create table if not exists run_rules (
 alter table files add column if not exists form varchar;      -- csv | tsv | xlsx | xls | ods | xml2003 | html
 alter table files add column if not exists sheet varchar;     -- the sheet or HTML table read
 alter table files add column if not exists notes varchar[];   -- how it was read, where a user would not guess
+alter table repair_categories add column if not exists on_time_rate double;  -- on time ÷ decided
 """
 
 

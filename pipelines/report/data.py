@@ -15,7 +15,9 @@ from decimal import Decimal
 import duckdb
 
 from pipelines import periods as params
+from pipelines.freshness import Freshness
 from pipelines.periods import month_before as previous_month  # noqa: F401  (used by context)
+from schemas.declarations import load_order
 
 
 @dataclass(frozen=True)
@@ -108,41 +110,51 @@ def load_run(conn: duckdb.DuckDBPyConnection, run_id: str, month: str) -> RunDat
     return data
 
 
-def latest_run(conn: duckdb.DuckDBPyConnection, month: str) -> str | None:
+def latest_run(conn: duckdb.DuckDBPyConnection, month: str, until: dt.datetime | None = None) -> str | None:
     """The run whose metrics stand for a month: the latest started one that completed (never one
-    still running, failed or cut short)."""
+    still running, failed or cut short) — by `until`, when given: as it stood then."""
     found = conn.execute(
-        """select m.run_id from (select distinct run_id from metrics where month = ?) m
+        """select m.run_id from (select distinct run_id from metrics where month = $month) m
            join runs r using (run_id)
-           where r.status = 'completed'
+           where r.status = 'completed' and ($until is null or r.finished_at <= $until)
            order by r.started_at desc, m.run_id desc limit 1""",
-        [month],
+        {"month": month, "until": until},
     ).fetchall()
+    return found[0][0] if found else None
+
+
+def finished_at(conn: duckdb.DuckDBPyConnection, run_id: str) -> dt.datetime | None:
+    """When the run completed (None while it runs): what stood for other months then is what its
+    report compares with, however many runs came after."""
+    found = conn.execute("select finished_at from runs where run_id = ?", [run_id]).fetchall()
     return found[0][0] if found else None
 
 
 TREND_MONTHS = 12  # the report's trend: the month and the eleven before it
 
 
-def trend(conn: duckdb.DuckDBPyConnection, run: RunData, months: int = TREND_MONTHS) -> dict[str, list]:
+def trend(conn: duckdb.DuckDBPyConnection, run: RunData, until: dt.datetime | None = None,
+          months: int = TREND_MONTHS) -> dict[str, list]:
     """Company-wide monthly values of the last `months` months, by metric: [(month, value)].
 
-    Each earlier month is read from its latest run; the report's month from the run itself."""
+    Each earlier month is read from its latest run completed by `until`; the report's month from
+    the run itself."""
     first = params.trailing_months(run.month, months)[0]
     rows = conn.execute(
         """with runs_by_month as (
                select m.month, m.run_id, max(r.started_at) as started_at
                from metrics m left join runs r using (run_id)
-               where m.month >= ? and m.month < ? and r.status = 'completed'
+               where m.month >= $first and m.month < $month and r.status = 'completed'
+                   and ($until is null or r.finished_at <= $until)
                group by m.month, m.run_id),
            chosen as (
                select month, arg_max(run_id, coalesce(started_at, timestamp '1970-01-01')) as run_id
                from runs_by_month group by month
-               union all select ?, ?)
+               union all select $month, $run_id)
            select m.metric, m.month, m.value from metrics m join chosen c using (month, run_id)
            where m.site_id is null and m.period = m.month
            order by m.metric, m.month""",
-        [first, run.month, run.month, run.run_id],
+        {"first": first, "month": run.month, "run_id": run.run_id, "until": until},
     ).fetchall()
     series: dict[str, list] = {}
     for metric, month, value in rows:
@@ -173,9 +185,10 @@ def pareto(conn: duckdb.DuckDBPyConnection, run_id: str) -> dict[str | None, lis
 
 def repair_categories(conn: duckdb.DuckDBPyConnection, run_id: str) -> list[tuple]:
     """On-time callbacks by repair category (category, shortest and longest deadline in hours,
-    tickets, on time, late, pending), most late first."""
+    tickets, on time, late, pending, on-time rate as the run computed it), most late first."""
     return conn.execute(
-        """select category, shortest_deadline_hours, longest_deadline_hours, tickets, on_time, late, pending
+        """select category, shortest_deadline_hours, longest_deadline_hours, tickets, on_time, late, pending,
+                  on_time_rate
            from repair_categories where run_id = ? order by late desc, tickets desc, category""",
         [run_id],
     ).fetchall()
@@ -218,3 +231,65 @@ def week_days(week: str) -> tuple[dt.date, dt.date]:
     year, number = week.split("-W")
     monday = dt.date.fromisocalendar(int(year), int(number), 1)
     return monday, monday + dt.timedelta(days=6)
+
+
+# What the run saw: its files, quarantine reasons, findings and freshness (pipelines.run_view).
+@dataclass(frozen=True)
+class FileRow:
+    dataset: str
+    source_file: str
+    file_hash: str
+    rows_read: int | None
+    rows_loaded: int | None
+    rows_quarantined: int | None
+    rows_replaced: int | None
+    status: str
+    message: str | None
+    ingested_at: dt.datetime | None
+    notes: list[str] | None = None  # how it was read: a form its name hides, the sheet chosen
+
+
+def files(conn: duckdb.DuckDBPyConnection, run_id: str) -> list[FileRow]:
+    """Every export as the run saw it (run_files), in load order."""
+    order = {name: i for i, name in enumerate(load_order())}
+    rows = conn.execute(
+        """select dataset, source_file, file_hash, rows_read, rows_loaded, rows_quarantined, rows_replaced,
+                  status, message, ingested_at, notes
+           from run_files where run_id = ? order by source_file, ingested_at""",
+        [run_id],
+    ).fetchall()
+    return sorted((FileRow(*r) for r in rows), key=lambda f: (order.get(f.dataset, 99), f.source_file))
+
+
+def top_reasons(conn: duckdb.DuckDBPyConnection, run_id: str, limit: int = 12) -> tuple[list[tuple], int]:
+    """The commonest quarantine reasons the run saw, (dataset, reason, rows), and the total rows
+    quarantined. Line numbers inside a reason ("与第 910 行相同") were folded, so one cause counts once."""
+    rows = conn.execute(
+        "select dataset, reason, rows from run_quarantine where run_id = ? order by rows desc, dataset, reason limit ?",
+        [run_id, limit],
+    ).fetchall()
+    total = conn.execute("select coalesce(sum(rows), 0) from run_quarantine where run_id = ?", [run_id]).fetchall()
+    return rows, int(total[0][0])
+
+
+FINDINGS_SHOWN = 20  # the rest are in evidence.xlsx / evidence.csv
+
+
+def findings(conn: duckdb.DuckDBPyConnection, run_id: str) -> tuple[list[tuple], int]:
+    """Records the run found questionable but did not change (an urgent repair not marked urgent):
+    (site, record, detail, file, line) of the first FINDINGS_SHOWN, and how many there are."""
+    rows = conn.execute(
+        """select site_id, record_id, detail, source_file, source_line from evidence
+           where run_id = ? and outcome = 'finding' order by site_id, source_file, source_line limit ?""",
+        [run_id, FINDINGS_SHOWN],
+    ).fetchall()
+    total = conn.execute("select count(*) from evidence where run_id = ? and outcome = 'finding'",
+                         [run_id]).fetchall()[0][0]
+    return rows, total
+
+
+def freshness(conn: duckdb.DuckDBPyConnection, run_id: str) -> list[Freshness]:
+    """Per dataset, as the run judged it: rows held, newest record, records in the month, verdict."""
+    rows = conn.execute(
+        "select * exclude (run_id) from run_freshness where run_id = ? order by rowid", [run_id]).fetchall()
+    return [Freshness(*r) for r in rows]

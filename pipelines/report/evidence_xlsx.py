@@ -157,7 +157,8 @@ def _write_quarantine(conn, sheet, run_id: str, words: dict, styles: dict) -> tu
                        then $masked else value end,
                   reason, ingest_run_id
            from quarantine q {seen} order by dataset, source_file, source_line, "column" nulls first""",
-        {"personal": sorted(personal_columns()), "masked": words["masked"], "pattern": PERSONAL_VALUE, "run_id": run_id},
+        {"personal": sorted(personal_columns()), "masked": words["masked"], "pattern": PERSONAL_VALUE,
+         "run_id": run_id},
     )
     widths = [16, 36, 7, 16, 18, 60, 24]
     shown = _stream(sheet, cursor, total, words["q_note"].format(total=total), words["q_cols"], widths, words,

@@ -242,6 +242,10 @@ def test_on_time_callbacks_by_category_for_the_report(books):
         ("管道漏水", 24, 72, 2, 2, 0, 0),
         ("门锁", 168, 168, 1, 0, 0, 1),
     ]
+    # the rate is stored with them, on time over decided: 1/2, 2/2, and none decided yet (the
+    # report shows it as stored, never dividing again)
+    rates = books.conn.execute("select category, on_time_rate from repair_categories order by category").fetchall()
+    assert rates == [("消防安全设施", 0.5), ("管道漏水", 1.0), ("门锁", None)]
 
 
 def test_an_electrical_fault_is_not_a_leak(books):

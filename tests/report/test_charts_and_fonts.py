@@ -8,7 +8,8 @@ from pathlib import Path
 import yaml
 from fontTools.ttLib import TTFont
 
-from pipelines.report import charts, context, data, fonts, sections_more
+from pipelines.report import charts, context, data, fonts
+from pipelines.report.sections import pareto as pareto_section
 from tests.report.conftest import MONTH
 
 
@@ -84,7 +85,7 @@ def test_pareto_rows_sorted_and_cumulative_ends_at_100(demo_wh):
 def test_pareto_section_is_in_data_order(demo_wh):
     with demo_wh.connect() as conn:
         by_site = data.pareto(conn, demo_wh.runs[MONTH])
-        view = sections_more.pareto(by_site, data.sites(conn, demo_wh.runs[MONTH]), 0.8, context.labels("zh"))
+        view = pareto_section.pareto(by_site, data.sites(conn, demo_wh.runs[MONTH]), 0.8, context.labels("zh"))
     assert [r["count"] for r in view["rows"]] == [r.complaints for r in by_site[None]]
     assert view["rows"][-1]["cumulative"] == "100.0%"
     totals = [s["total"] for s in view["sites"]]

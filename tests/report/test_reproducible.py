@@ -60,3 +60,37 @@ def test_an_earlier_run_renders_the_same_after_more_exports_arrive(tmp_path):
     # and the newer run does show what arrived: the new site and file
     assert "S900" in newest["report.html"].decode() and "S900" not in before["report.html"].decode()
     assert "calls/late.csv" in newest["report.html"].decode() and "calls/late.csv" not in before["report.html"].decode()
+
+
+def test_an_earlier_report_compares_with_last_month_as_it_stood_then(tmp_path):
+    """A later run of September (here: the rule changed, so its figures did) does not rewrite the
+    上月 column of an October report made before it."""
+    from pipelines import demo
+    from pipelines.rules import resolve
+
+    raw = tmp_path / "raw"
+    demo.generate(raw, sites=4, months=["2026-09", "2026-10"])
+    conn = warehouse.connect(tmp_path / "w.duckdb")
+    try:
+        def run_of(month: str, rules: dict) -> str:
+            run_id = warehouse.start_run(conn, "run", {"rules": {}}, AS_OF)
+            ingest(conn, raw, run_id, HeaderMatcher(datasets(), {}))
+            metrics.compute(conn, month, AS_OF, rules, run_id)
+            run_view.store(conn, run_id, month, AS_OF, rules)
+            warehouse.finish_run(conn, run_id, "completed")
+            return run_id
+
+        def september_answered(run_id: str) -> float:
+            return conn.execute("select value from metrics where run_id = ? and metric = 'call.answer_3_rings_rate' "
+                                "and site_id is null", [run_id]).fetchall()[0][0]
+
+        first_september = run_of("2026-09", RULES)
+        october = run_of("2026-10", RULES)
+        before = rendered(conn, october, tmp_path / "before")
+        second_september = run_of("2026-09", resolve({"calls": {"max_rings": 1}}))
+        after = rendered(conn, october, tmp_path / "after")
+        changed = september_answered(second_september) != september_answered(first_september)
+    finally:
+        conn.close()
+    assert changed  # the later September run says something else
+    assert without_generated(after["report.html"]) == without_generated(before["report.html"])

@@ -7,7 +7,8 @@ from decimal import Decimal
 from pipelines.report import formatting as fmt
 from pipelines.report.context import labels
 from pipelines.report.data import MetricRow, Penalty, RunData, Site
-from pipelines.report.sections_more import penalty_arithmetic, sales_league
+from pipelines.report.sections.sales import sales_league
+from pipelines.report.sections.surveys import penalty_arithmetic
 from pipelines.rules import resolve, sentences
 
 RULES = {"surveys": {"penalty_step_points": 5}}

@@ -15,6 +15,9 @@ select
     count(*) as tickets,
     count(*) filter (where outcome = 'hit') as on_time,
     count(*) filter (where outcome = 'miss') as late,
-    count(*) filter (where outcome = 'pending') as pending
+    count(*) filter (where outcome = 'pending') as pending,
+    -- on time over decided (pending left out, as in every rate); no decided ticket, no rate
+    count(*) filter (where outcome = 'hit') / nullif(count(*) filter (where outcome <> 'pending'), 0)
+        as on_time_rate
 from on_time
 group by category
