@@ -68,7 +68,7 @@ CURRENT = "current"  # --month current: the month of as-of, to date
 def choose_month(conn: duckdb.DuckDBPyConnection, month: str | None, as_of: dt.datetime) -> str:
     """The month a run reports. Named: that one (`current`: the month as-of falls in, to date).
     Not named: the latest month that has ended at as-of and has data; with none, the current one."""
-    running = as_of.strftime("%Y-%m")
+    running = periods.month_of(as_of)
     if month == CURRENT:
         return running
     if month:
