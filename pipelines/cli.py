@@ -23,7 +23,6 @@ import duckdb
 
 import typer
 from pipelines import jobs, orphans, progress, terminal
-from pipelines.ingest import unknown_folders
 from pipelines.lock import WarehouseBusy
 from pipelines.settings import ConfigError, Settings, load_settings
 from pipelines.terminal import console, err, print_metrics, print_reconciliation, print_run_summary, month_heading
@@ -163,11 +162,15 @@ def ingest_command(
 
 
 def _check_raw(settings: Settings) -> None:
-    if not settings.raw_dir.is_dir():
-        err.print(f"[red]找不到导出文件夹[/red] {settings.raw_dir}（可先运行 kpi demo-data 生成演示数据）")
-        raise typer.Exit(2)
-    for name in unknown_folders(settings.raw_dir):
-        err.print(f"[yellow]注意[/yellow] 文件夹 {name}/ 不是已知数据集，已跳过（已知：{', '.join(datasets())}）")
+    """The raw-folder check the scheduled flows make too (jobs.check_raw), here before anything
+    starts (the lock, Prefect), said on the terminal: exit 2 without the folder."""
+    try:
+        warnings = jobs.check_raw(settings)
+    except jobs.RawFolderMissing as exc:
+        err.print(f"[red]{exc.heading}[/red] {exc.detail}")
+        raise typer.Exit(2) from exc
+    for warning in warnings:
+        err.print(f"[yellow]注意[/yellow] {warning}")
 
 
 @app.command("metrics")
@@ -271,9 +274,7 @@ def run_command(
     with _one_line_failures(), jobs.writer(settings, wait), _watched(quiet):
         from pipelines.flows import kpi_run  # Prefect loads only once the warehouse is ours to write
 
-        result = kpi_run(month=month, as_of=when.isoformat(), raw=str(settings.raw_dir),
-                         warehouse=str(settings.warehouse), out=str(settings.out_dir), lang=lang.value,
-                         config=str(config) if config else None, wait_seconds=wait)
+        result = kpi_run(settings, month=month, as_of=when, lang=lang.value, wait_seconds=wait)
     print_reconciliation(result.files)
     for f in result.freshness:
         if f.stale:

@@ -20,7 +20,7 @@ import duckdb
 
 from pipelines import metrics, periods, progress, run_view, warehouse
 from pipelines.atomic import write_atomically
-from pipelines.ingest import FileReport, ingest, known_ids
+from pipelines.ingest import FileReport, ingest, known_ids, unknown_folders
 from pipelines.ingest.headers import HeaderMatcher
 from pipelines.freshness import Freshness
 from pipelines.freshness import check as check_freshness
@@ -139,6 +139,26 @@ def view_month(conn, settings: Settings, month: str, as_of: dt.datetime, site: s
            from run_metrics where site_id is not distinct from ? order by metric, period""",
         [site],
     ).fetchall()
+
+
+class RawFolderMissing(Exception):
+    """The raw folder is not there: most likely a wrong --raw or [paths] raw; nothing is run."""
+
+    heading = "找不到导出文件夹"
+
+    def __init__(self, raw_dir: Path):
+        self.detail = f"{raw_dir}（可先运行 kpi demo-data 生成演示数据）"
+        super().__init__(f"{self.heading} {self.detail}")
+
+
+def check_raw(settings: Settings) -> list[str]:
+    """Before a run that ingests (`kpi ingest`, `kpi run`, the scheduled flows): RawFolderMissing
+    when the raw folder is not there; else a warning for each folder in it that names no dataset,
+    most likely a typo the user wants to hear about (its files are reported, not loaded)."""
+    if not settings.raw_dir.is_dir():
+        raise RawFolderMissing(settings.raw_dir)
+    return [f"文件夹 {name}/ 不是已知数据集，已跳过（已知：{', '.join(datasets())}）"
+            for name in unknown_folders(settings.raw_dir)]
 
 
 def known_ids_if_any(settings: Settings) -> dict[str, set[str]] | None:

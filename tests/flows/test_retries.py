@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import errno
 import json
 
@@ -9,6 +10,8 @@ import pytest
 
 from pipelines import jobs
 from tests.faults import calls_for_october, metric_row, runs
+
+AS_OF = dt.datetime(2026, 11, 5, 6, 0)
 
 
 class _State:
@@ -54,7 +57,7 @@ def test_io_tasks_retry_and_metrics_does_not():
     assert flows.metrics_task.retries == 0
 
 
-def test_an_output_write_failing_once_with_eio_is_retried_and_the_run_completes(raw, tmp_path, monkeypatch,
+def test_an_output_write_failing_once_with_eio_is_retried_and_the_run_completes(raw, settings, tmp_path, monkeypatch,
                                                                                  prefect_env):
     from pipelines import flows
 
@@ -71,8 +74,7 @@ def test_an_output_write_failing_once_with_eio_is_retried_and_the_run_completes(
     # the declared policy (2 retries, transient only), without the 10 s wait between tries
     monkeypatch.setattr(flows, "outputs_task", flows.outputs_task.with_options(retry_delay_seconds=0))
     out = tmp_path / "out"
-    result = flows.kpi_run(month="2026-10", as_of="2026-11-05T06:00", raw=str(raw.root),
-                           warehouse=str(raw.db_path), out=str(out))
+    result = flows.kpi_run(settings, month="2026-10", as_of=AS_OF)
     assert calls == ["2026-10", "2026-10"]  # failed once, retried once
     month_dir = out / "2026-10"
     assert result.outputs == [month_dir / "metrics.json", month_dir / "report.html", month_dir / "report.pdf",
@@ -82,7 +84,7 @@ def test_an_output_write_failing_once_with_eio_is_retried_and_the_run_completes(
     assert [r[2] for r in runs(raw)] == ["completed"]
 
 
-def test_a_permission_error_is_not_retried_and_the_run_is_marked_failed(raw, tmp_path, monkeypatch, prefect_env):
+def test_a_permission_error_is_not_retried_and_the_run_is_marked_failed(raw, settings, monkeypatch, prefect_env):
     from pipelines import flows
 
     calls_for_october(raw)
@@ -95,8 +97,7 @@ def test_a_permission_error_is_not_retried_and_the_run_is_marked_failed(raw, tmp
     monkeypatch.setattr(jobs, "write_outputs", denied)
     monkeypatch.setattr(flows, "outputs_task", flows.outputs_task.with_options(retry_delay_seconds=0))
     with pytest.raises(PermissionError):
-        flows.kpi_run(month="2026-10", as_of="2026-11-05T06:00", raw=str(raw.root), warehouse=str(raw.db_path),
-                      out=str(tmp_path / "out"))
+        flows.kpi_run(settings, month="2026-10", as_of=AS_OF)
     assert calls == ["2026-10"]
     ((_, _, status, _, finished, message),) = runs(raw)
     assert status == "failed" and finished is not None
