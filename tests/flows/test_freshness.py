@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
+import pytest
 from typer.testing import CliRunner
 
 from pipelines import jobs, warehouse
@@ -17,18 +18,22 @@ STALE_CALLS = CALLS_HEAD + (
     "C3,S1,2026-11-03 10:00,呼入,13800000003,2,是\n"  # after as-of: not known yet
 )
 FRESH_REPAIRS = REPAIRS_HEAD + "T1,S1,2026-10-29 06:00,水电,否\n"  # exactly 3 days: not older than 3
+AS_OF = dt.datetime(2026, 11, 1, 6, 0)
 
 
-def test_freshness_names_the_stale_datasets_and_since_when(raw, settings):
+@pytest.fixture
+def stale_calls_loaded(raw):
+    """An open warehouse holding STALE_CALLS and FRESH_REPAIRS, and nothing of the other datasets."""
     raw.write("calls", "calls.csv", STALE_CALLS)
     raw.write("repairs", "repairs.csv", FRESH_REPAIRS)
     raw.ingest()
-    as_of = dt.datetime(2026, 11, 1, 6, 0)
     conn = warehouse.connect(raw.db_path)
-    try:
-        found = {f.dataset: f for f in jobs.freshness(conn, settings, as_of)}
-    finally:
-        conn.close()
+    yield conn
+    conn.close()
+
+
+def test_freshness_names_the_stale_datasets_and_since_when(stale_calls_loaded, settings):
+    found = {f.dataset: f for f in jobs.freshness(stale_calls_loaded, settings, AS_OF)}
     # datasets with an event time only (sites and exemptions are reference data)
     assert set(found) == {"survey_campaigns", "calls", "visits", "repairs", "complaints", "survey_responses",
                           "sales_submissions", "crm_customers", "phone_surveys", "mystery_shops"}
@@ -41,19 +46,12 @@ def test_freshness_names_the_stale_datasets_and_since_when(raw, settings):
     assert (complaints.title, complaints.newest, complaints.days_old, complaints.stale) == ("投诉登记", None, None, True)
 
 
-def test_the_summary_artifact_says_which_dataset_is_stale_since_when(raw, settings):
+def test_the_summary_artifact_says_which_dataset_is_stale_since_when(stale_calls_loaded, settings):
     from pipelines import publish
 
-    raw.write("calls", "calls.csv", STALE_CALLS)
-    raw.write("repairs", "repairs.csv", FRESH_REPAIRS)
-    raw.ingest()
-    as_of = dt.datetime(2026, 11, 1, 6, 0)
-    conn = warehouse.connect(raw.db_path)
-    try:
-        result = jobs.RunResult("no-metrics-run", "2026-10", as_of, freshness=jobs.freshness(conn, settings, as_of))
-        text = publish.summary_markdown(conn, result)
-    finally:
-        conn.close()
+    freshness = jobs.freshness(stale_calls_loaded, settings, AS_OF)
+    text = publish.summary_markdown(stale_calls_loaded, jobs.RunResult("no-metrics-run", "2026-10", AS_OF,
+                                                                       freshness=freshness))
     stale = text.split("## 数据时效", 1)[1]
     assert "来电记录（calls）：最新记录 2026-10-22，已 10 天未更新" in stale
     assert "投诉登记（complaints）：没有任何记录" in stale
