@@ -1,5 +1,6 @@
-"""The `kpi` command. It parses arguments, builds the settings and calls a stage;
-it holds no logic of its own.
+"""The `kpi` command. It parses arguments, builds the settings once (defaults.toml < ./kpi.toml <
+--config < flags), hands that Settings object to a job (pipelines/jobs.py, or the flow for
+`kpi run`) and prints what comes back; it holds no logic of its own and never opens the warehouse.
 
     kpi demo-data            write realistic demo exports into data/raw/
     kpi ingest               load every new export into the warehouse
@@ -23,7 +24,6 @@ import duckdb
 
 import typer
 from pipelines import jobs, orphans, progress, terminal
-from pipelines.ingest import unknown_folders
 from pipelines.lock import WarehouseBusy
 from pipelines.settings import ConfigError, Settings, load_settings
 from pipelines.terminal import console, err, print_metrics, print_reconciliation, print_run_summary, month_heading
@@ -154,20 +154,28 @@ def ingest_command(
     """
     settings = _settings(config, raw=raw, warehouse=warehouse_file)
     _check_raw(settings)
-    with _one_line_failures(), _watched(quiet), jobs.recorded_run(settings, "ingest", wait_seconds=wait) as (
-        conn,
-        run_id,
-    ):
-        reports = jobs.ingest_exports(conn, settings, run_id)
+    with _one_line_failures(), _watched(quiet):
+        reports = jobs.ingest_run(settings, wait)
     print_reconciliation(reports)
 
 
 def _check_raw(settings: Settings) -> None:
-    if not settings.raw_dir.is_dir():
-        err.print(f"[red]找不到导出文件夹[/red] {settings.raw_dir}（可先运行 kpi demo-data 生成演示数据）")
+    """The raw-folder check the scheduled flows make too (jobs.check_raw), here before anything
+    starts (the lock, Prefect), said on the terminal: exit 2 without the folder."""
+    try:
+        warnings = jobs.check_raw(settings)
+    except jobs.RawFolderMissing as exc:
+        err.print(f"[red]{exc.heading}[/red] {exc.detail}")
+        raise typer.Exit(2) from exc
+    for warning in warnings:
+        err.print(f"[yellow]注意[/yellow] {warning}")
+
+
+def _need_warehouse(settings: Settings, first: str) -> None:
+    """A viewing command on a warehouse not made yet: say which command makes it (exit 2)."""
+    if not settings.warehouse.exists():
+        err.print(f"[red]找不到数据仓库[/red] {settings.warehouse}（先运行 {first}）")
         raise typer.Exit(2)
-    for name in unknown_folders(settings.raw_dir):
-        err.print(f"[yellow]注意[/yellow] 文件夹 {name}/ 不是已知数据集，已跳过（已知：{', '.join(datasets())}）")
 
 
 @app.command("metrics")
@@ -189,13 +197,10 @@ def metrics_command(
     """
     settings = _settings(config, warehouse=warehouse_file)
     month, when = _when(settings, month, as_of)
-    if not settings.warehouse.exists():
-        err.print(f"[red]找不到数据仓库[/red] {settings.warehouse}（先运行 kpi ingest 或 kpi run）")
-        raise typer.Exit(2)
+    _need_warehouse(settings, "kpi ingest 或 kpi run")
     # a viewing command: it reads the warehouse and writes nothing (no run, no evidence)
-    with _one_line_failures(), _watched(quiet), jobs.reading(settings, wait) as conn:
-        month = jobs.choose_month(conn, month, when)
-        rows = jobs.view_month(conn, settings, month, when, site)
+    with _one_line_failures(), _watched(quiet):
+        month, rows = jobs.view(settings, month, when, site, wait)
     if not rows:
         err.print(f"没有 {site} 的指标：该项目不存在，或本月不适用。")
         raise typer.Exit(1)
@@ -221,17 +226,12 @@ def check_command(
 
     Example:  kpi check ~/下载/报修导出.xls --dataset repairs
     """
-    from pipelines.ingest.check import check_file
-    from pipelines.ingest.headers import HeaderMatcher
-
     settings = _settings(config, warehouse=warehouse_file)
     if dataset is not None and dataset not in datasets():
         err.print(f"[red]没有名为 {dataset} 的数据集[/red]；可用：{'、'.join(datasets())}")
         raise typer.Exit(2)
     with _one_line_failures():
-        known = jobs.known_ids_if_any(settings)
-        sheet = sheet or settings.sheets.get(dataset or file.parent.name)
-        checked = check_file(file, HeaderMatcher(datasets(), settings.headers), dataset, sheet, known, rows)
+        checked = jobs.check_export(settings, file, dataset, sheet, rows)
     terminal.print_check(checked)
     raise typer.Exit(0 if checked.would_load else 1)
 
@@ -271,9 +271,7 @@ def run_command(
     with _one_line_failures(), jobs.writer(settings, wait), _watched(quiet):
         from pipelines.flows import kpi_run  # Prefect loads only once the warehouse is ours to write
 
-        result = kpi_run(month=month, as_of=when.isoformat(), raw=str(settings.raw_dir),
-                         warehouse=str(settings.warehouse), out=str(settings.out_dir), lang=lang.value,
-                         config=str(config) if config else None, wait_seconds=wait)
+        result = kpi_run(settings, month=month, as_of=when, lang=lang.value, wait_seconds=wait)
     print_reconciliation(result.files)
     for f in result.freshness:
         if f.stale:
@@ -290,30 +288,23 @@ def report_command(
     config: ConfigOpt = None,
     warehouse_file: WarehouseOpt = None,
     out: OutOpt = None,
+    wait: WaitOpt = 0,
 ):
     """重新生成某月的报告。 Write a month's report and evidence again, from a run already made.
 
-    Reads the warehouse only (another run may be writing meanwhile? then wait for it).
+    Reads the warehouse only and never takes the writer lock. While a run has the warehouse
+    open it exits 75 with that run's PID, or waits for it with --wait.
 
     Example:  kpi report --month 2026-10 --lang en
     """
-    from pipelines.report import latest_run, render_report
-
     settings = _settings(config, warehouse=warehouse_file, out=out)
-    if not settings.warehouse.exists():
-        err.print(f"[red]找不到数据仓库[/red] {settings.warehouse}（先运行 kpi run）")
-        raise typer.Exit(2)
+    _need_warehouse(settings, "kpi run")
     with _one_line_failures():
-        conn = duckdb.connect(str(settings.warehouse), read_only=True)
         try:
-            run_id = run or latest_run(conn, month)
-            if run_id is None:
-                err.print(f"[red]没有 {month} 的指标[/red]：先运行 kpi run --month {month}")
-                raise typer.Exit(1)
-            paths = render_report(conn, run_id, month, settings.out_dir / month, lang=lang.value,
-                                  company=settings.company)
-        finally:
-            conn.close()
+            paths = jobs.render(settings, month, run, lang.value, wait)
+        except jobs.NoStandingRun as exc:
+            err.print(f"[red]没有 {month} 的指标[/red]：先运行 kpi run --month {month}")
+            raise typer.Exit(1) from exc
     for path in paths:
         console.print(f"  → {path}")
 

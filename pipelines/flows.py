@@ -21,7 +21,7 @@ from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
 from pipelines import jobs, publish
-from pipelines.periods import month_before, months_between
+from pipelines.periods import month_before, month_of, months_between
 from pipelines.settings import Settings, load_settings
 
 TRANSIENT_ERRNOS = {errno.EAGAIN, errno.EIO, errno.ETIMEDOUT, errno.EBUSY, errno.ESTALE, errno.ECONNRESET}
@@ -67,20 +67,19 @@ def outputs_task(conn, settings: Settings, run_id: str, month: str, lang: str) -
 
 @flow(name="kpi-run", validate_parameters=False)
 def kpi_run(
+    settings: Settings,
     month: str | None = None,
-    as_of: str | None = None,
-    raw: str | None = None,
-    warehouse: str | None = None,
-    out: str | None = None,
+    as_of: dt.datetime | None = None,
     lang: str = "zh",
-    config: str | None = None,
     wait_seconds: float = 0,
 ) -> jobs.RunResult:
     """One month: ingest every new export, compute the KPIs, write OUT/YYYY-MM/.
 
-    `month`: YYYY-MM, `current` (month to date), or None: the latest ended month with data."""
-    settings = load_settings(Path(config) if config else None, raw=raw, warehouse=warehouse, out=out)
-    when = jobs.parse_as_of(as_of, settings)
+    `settings`: the caller's, built once (the command's, or a deployment's from its parameters);
+    Prefect passes the object as it is (no validation) and stores it with the run as JSON.
+    `month`: YYYY-MM, `current` (month to date), or None: the latest ended month with data.
+    `as_of`: local time, None: now."""
+    when = as_of or jobs.now_local(settings)
     with jobs.recorded_run(settings, "run", when, wait_seconds) as (conn, run_id):
         result = jobs.RunResult(run_id, None, when)
         result.files = ingest_task(conn, settings, run_id)
@@ -92,28 +91,44 @@ def kpi_run(
     return result
 
 
+# The deployments' flows (prefect.yaml) take plain strings: a deployment's parameters are JSON.
+# Each builds the settings once from them, as `kpi run` does from its flags, and checks the raw
+# folder as `kpi run` does before it starts. A scheduled run waits for another writer instead of
+# giving up at once: nobody is there to run it again.
+SCHEDULED_WAIT_SECONDS = 600
+
+
+def _deployed_settings(raw: str | None, warehouse: str | None, out: str | None, config: str | None) -> Settings:
+    """defaults.toml < ./kpi.toml < config < the deployment's paths; the raw folder checked (a
+    missing one fails the flow run with its reason; unknown folders are logged as warnings)."""
+    settings = load_settings(Path(config) if config else None, raw=raw, warehouse=warehouse, out=out)
+    logger = get_run_logger()
+    for warning in jobs.check_raw(settings):
+        logger.warning(warning)
+    return settings
+
+
 @flow(name="nightly", validate_parameters=False)
 def nightly(raw: str | None = None, warehouse: str | None = None, out: str | None = None,
             lang: str = "zh", config: str | None = None) -> jobs.RunResult:
     """Every night: new exports in, the month-to-date KPIs and report refreshed."""
-    return kpi_run(month=jobs.CURRENT, raw=raw, warehouse=warehouse, out=out, lang=lang, config=config,
-                   wait_seconds=600)
+    settings = _deployed_settings(raw, warehouse, out, config)
+    return kpi_run(settings, month=jobs.CURRENT, lang=lang, wait_seconds=SCHEDULED_WAIT_SECONDS)
 
 
 @flow(name="monthly", validate_parameters=False)
 def monthly(raw: str | None = None, warehouse: str | None = None, out: str | None = None,
             lang: str = "zh", config: str | None = None) -> jobs.RunResult:
     """On the 1st: the previous month's final report."""
-    settings = load_settings(Path(config) if config else None)
-    month = month_before(jobs.now_local(settings).strftime("%Y-%m"))
-    return kpi_run(month=month, raw=raw, warehouse=warehouse, out=out, lang=lang, config=config, wait_seconds=600)
+    settings = _deployed_settings(raw, warehouse, out, config)
+    month = month_before(month_of(jobs.now_local(settings)))
+    return kpi_run(settings, month=month, lang=lang, wait_seconds=SCHEDULED_WAIT_SECONDS)
 
 
 @flow(name="backfill", validate_parameters=False)
 def backfill(first: str, last: str, raw: str | None = None, warehouse: str | None = None,
              out: str | None = None, lang: str = "zh", config: str | None = None) -> list[jobs.RunResult]:
     """Every month from `first` to `last` (YYYY-MM), oldest first, as the data stands now."""
-    return [
-        kpi_run(month=m, raw=raw, warehouse=warehouse, out=out, lang=lang, config=config, wait_seconds=600)
-        for m in months_between(first, last)
-    ]
+    settings = _deployed_settings(raw, warehouse, out, config)
+    return [kpi_run(settings, month=m, lang=lang, wait_seconds=SCHEDULED_WAIT_SECONDS)
+            for m in months_between(first, last)]

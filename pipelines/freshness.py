@@ -42,8 +42,11 @@ def check(
     conn: duckdb.DuckDBPyConnection, rules: dict, as_of: dt.datetime, month: str | None = None
 ) -> list[Freshness]:
     """Every dataset's freshness at as-of (records dated later do not exist yet)."""
-    first = periods.month_start(month) if month else dt.date.min
-    nxt = periods.add_months(first, 1) if month else dt.date.min
+    if month:
+        asked = periods.month_periods(month)
+        first, nxt = asked.start, asked.next_start
+    else:
+        first = nxt = dt.date.min
     found = []
     for name, ds in datasets().items():
         column = ds.event_time

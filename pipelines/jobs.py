@@ -1,7 +1,10 @@
-"""The jobs the CLI and the Prefect flows run: ingest, compute a month, export.
+"""The jobs the CLI and the Prefect flows run: ingest, compute a month, export, and the
+read-only ones (view a month, write a report again, check an export).
 
-Each job opens the warehouse once, records itself in `runs` (with the settings it used),
-and marks the run failed with its reason if anything stops it.
+They take the one Settings object their caller built. A job that writes opens the warehouse
+once under the writer lock, records itself in `runs` (with the settings it used), and marks
+the run failed with its reason if anything stops it; a job that reads opens it read-only and
+never takes the lock.
 """
 
 from __future__ import annotations
@@ -20,7 +23,8 @@ import duckdb
 
 from pipelines import metrics, periods, progress, run_view, warehouse
 from pipelines.atomic import write_atomically
-from pipelines.ingest import FileReport, ingest, known_ids
+from pipelines.ingest import FileReport, ingest, known_ids, unknown_folders
+from pipelines.ingest.check import Checked, check_file
 from pipelines.ingest.headers import HeaderMatcher
 from pipelines.freshness import Freshness
 from pipelines.freshness import check as check_freshness
@@ -68,7 +72,7 @@ CURRENT = "current"  # --month current: the month of as-of, to date
 def choose_month(conn: duckdb.DuckDBPyConnection, month: str | None, as_of: dt.datetime) -> str:
     """The month a run reports. Named: that one (`current`: the month as-of falls in, to date).
     Not named: the latest month that has ended at as-of and has data; with none, the current one."""
-    running = as_of.strftime("%Y-%m")
+    running = periods.month_of(as_of)
     if month == CURRENT:
         return running
     if month:
@@ -139,6 +143,64 @@ def view_month(conn, settings: Settings, month: str, as_of: dt.datetime, site: s
            from run_metrics where site_id is not distinct from ? order by metric, period""",
         [site],
     ).fetchall()
+
+
+class RawFolderMissing(Exception):
+    """The raw folder is not there: most likely a wrong --raw or [paths] raw; nothing is run."""
+
+    heading = "找不到导出文件夹"
+
+    def __init__(self, raw_dir: Path):
+        self.detail = f"{raw_dir}（可先运行 kpi demo-data 生成演示数据）"
+        super().__init__(f"{self.heading} {self.detail}")
+
+
+def check_raw(settings: Settings) -> list[str]:
+    """Before a run that ingests (`kpi ingest`, `kpi run`, the scheduled flows): RawFolderMissing
+    when the raw folder is not there; else a warning for each folder in it that names no dataset,
+    most likely a typo the user wants to hear about (its files are reported, not loaded)."""
+    if not settings.raw_dir.is_dir():
+        raise RawFolderMissing(settings.raw_dir)
+    return [f"文件夹 {name}/ 不是已知数据集，已跳过（已知：{', '.join(datasets())}）"
+            for name in unknown_folders(settings.raw_dir)]
+
+
+def ingest_run(settings: Settings, wait_seconds: float = 0) -> list[FileReport]:
+    """`kpi ingest`: every new or changed export into the warehouse, as a run of its own."""
+    with recorded_run(settings, "ingest", wait_seconds=wait_seconds) as (conn, run_id):
+        return ingest_exports(conn, settings, run_id)
+
+
+def view(settings: Settings, month: str | None, as_of: dt.datetime, site: str | None,
+         wait_seconds: float = 0) -> tuple[str, list[tuple]]:
+    """`kpi metrics`: the month chosen (see choose_month) and its metric rows of one site (None:
+    company-wide), computed on a read-only connection: no writer lock, no run, nothing stored."""
+    with reading(settings, wait_seconds) as conn:
+        month = choose_month(conn, month, as_of)
+        return month, view_month(conn, settings, month, as_of, site)
+
+
+class NoStandingRun(LookupError):
+    """No completed run has stored metrics for the month: there is no report to write again."""
+
+
+def render(settings: Settings, month: str, run_id: str | None, lang: str = "zh",
+           wait_seconds: float = 0) -> list[Path]:
+    """`kpi report`: OUT/YYYY-MM/'s report and evidence written again from a stored run (None: the
+    month's standing run), reading the warehouse only: no writer lock, nothing written to it."""
+    with reading(settings, wait_seconds) as conn:
+        run_id = run_id or latest_run(conn, month)
+        if run_id is None:
+            raise NoStandingRun(month)
+        return render_report(conn, run_id, month, settings.out_dir / month, lang=lang, company=settings.company)
+
+
+def check_export(settings: Settings, path: Path, dataset: str | None, sheet: str | None, rows: int) -> Checked:
+    """`kpi check`: how one export would be read, with the user's header names and sheets; the
+    ids it references checked against the warehouse when there is one. Nothing is written."""
+    sheet = sheet or settings.sheets.get(dataset or path.parent.name)
+    matcher = HeaderMatcher(datasets(), settings.headers)
+    return check_file(path, matcher, dataset, sheet, known_ids_if_any(settings), rows)
 
 
 def known_ids_if_any(settings: Settings) -> dict[str, set[str]] | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 HANDBOOK_ZONE = "Asia/Shanghai"
@@ -27,7 +28,12 @@ def add_months(day: dt.date, months: int) -> dt.date:
 
 def month_end(month: str) -> dt.datetime:
     """The first moment after the month: an as-of before it sees the month in progress."""
-    return dt.datetime.combine(add_months(month_start(month), 1), dt.time())
+    return month_periods(month).end
+
+
+def month_of(moment: dt.datetime | dt.date) -> str:
+    """`YYYY-MM` of the month a moment falls in."""
+    return moment.strftime("%Y-%m")
 
 
 def add_months_key(month: str, months: int) -> str:
@@ -57,22 +63,63 @@ def months_between(first: str, last: str) -> list[str]:
     return months
 
 
-def iso_weeks(month: str) -> list[tuple[str, dt.date]]:
-    """(`YYYY-Www`, Monday) of every ISO week that has a day in the month."""
+@dataclass(frozen=True)
+class MonthPeriods:
+    """A month and every period the handbooks judge in it (contract §2), worked out in one place:
+    the metrics' SQL variables, the periods a row is in progress in, freshness and the report
+    all take them from here."""
+
+    key: str  # YYYY-MM
+    start: dt.date
+    next_start: dt.date  # the first day after the month
+    weeks: tuple[tuple[str, dt.date], ...]  # (`YYYY-Www`, Monday) of every ISO week with a day in the month
+    quarter_key: str  # `YYYY-Qn`, the quarter containing the month
+    quarter_start: dt.date
+    next_quarter: dt.date  # the first day after that quarter
+
+    @property
+    def end(self) -> dt.datetime:
+        """The first moment after the month: an as-of before it sees the month in progress."""
+        return dt.datetime.combine(self.next_start, dt.time())
+
+    def graded(self) -> list[tuple[str, str, dt.date]]:
+        """(grain, period, the first day after it) of the month, its quarter and its weeks."""
+        return [("month", self.key, self.next_start), ("quarter", self.quarter_key, self.next_quarter),
+                *(("week", week, monday + dt.timedelta(days=7)) for week, monday in self.weeks)]
+
+
+def month_periods(month: str) -> MonthPeriods:
+    """`2026-10` with its ISO weeks and its quarter; ValueError for anything but a month."""
     first = month_start(month)
-    nxt = add_months(first, 1)
+    next_start = add_months(first, 1)
+    quarter_start = dt.date(first.year, (first.month - 1) // 3 * 3 + 1, 1)
+    return MonthPeriods(
+        key=month,
+        start=first,
+        next_start=next_start,
+        weeks=tuple(_iso_weeks(first, next_start)),
+        quarter_key=f"{first.year}-Q{(first.month - 1) // 3 + 1}",
+        quarter_start=quarter_start,
+        next_quarter=add_months(quarter_start, 3),
+    )
+
+
+def _iso_weeks(first: dt.date, next_start: dt.date) -> list[tuple[str, dt.date]]:
     monday = first - dt.timedelta(days=first.weekday())
     weeks = []
-    while monday < nxt:
+    while monday < next_start:
         year, week, _ = monday.isocalendar()
         weeks.append((f"{year}-W{week:02d}", monday))
         monday += dt.timedelta(days=7)
     return weeks
 
 
+def iso_weeks(month: str) -> list[tuple[str, dt.date]]:
+    """(`YYYY-Www`, Monday) of every ISO week that has a day in the month."""
+    return list(month_periods(month).weeks)
+
+
 def quarter(month: str) -> tuple[str, dt.date, dt.date]:
     """(`YYYY-Qn`, first day, first day of the next quarter) of the quarter containing the month."""
-    first = month_start(month)
-    q = (first.month - 1) // 3
-    start = dt.date(first.year, q * 3 + 1, 1)
-    return f"{first.year}-Q{q + 1}", start, add_months(start, 3)
+    found = month_periods(month)
+    return found.quarter_key, found.quarter_start, found.next_quarter

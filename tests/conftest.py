@@ -25,6 +25,7 @@ import pytest  # noqa: E402
 from pipelines import warehouse  # noqa: E402
 from pipelines.ingest import ingest  # noqa: E402
 from pipelines.ingest.headers import HeaderMatcher  # noqa: E402
+from pipelines.settings import load_settings  # noqa: E402
 from schemas.declarations import datasets  # noqa: E402
 
 SITES_CSV = "项目编号,项目名称,项目类型,案场电话\nS1,一号院,住宅,\nS2,二号楼,写字楼,\nS3,三号案场,案场,021-61234567\n"
@@ -67,3 +68,15 @@ class RawFolder:
 @pytest.fixture
 def raw(tmp_path) -> RawFolder:
     return RawFolder(tmp_path)
+
+
+@pytest.fixture
+def settings(raw, tmp_path):
+    return load_settings(raw=raw.root, warehouse=raw.db_path, out=tmp_path / "out")
+
+
+@pytest.fixture
+def prefect_env(monkeypatch):
+    """What `kpi run` sets before it loads Prefect; and log-like output (no terminal width)."""
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    monkeypatch.delenv("COLUMNS", raising=False)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from typer.testing import CliRunner
 
 from pipelines.cli import app
@@ -76,3 +77,11 @@ def test_metrics_prints_a_sites_kpis_against_target(raw):
     assert result.exit_code == 0, result.output
     line = next(x for x in result.output.splitlines() if "三声内接听率" in x)
     assert "50.00%" in line and "1/2" in line and "未达标" in line
+
+
+@pytest.mark.parametrize("args", [["--month", "2026-1"], ["--month", "2026-13"], ["--lang", "fr"]])
+def test_run_refuses_a_bad_month_or_language_before_doing_anything(raw, tmp_path, args):
+    result = CliRunner().invoke(app, ["run", "--raw", str(raw.root), "--warehouse", str(raw.db_path),
+                                      "--out", str(tmp_path / "out"), *args])
+    assert result.exit_code == 2
+    assert not raw.db_path.exists() and not (tmp_path / "out").exists()

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from pipelines import periods, warehouse
+from pipelines import jobs, periods, warehouse
 
 
 @pytest.fixture
@@ -42,3 +42,9 @@ def test_runs_started_under_different_host_zones_keep_their_order(host_zone):
     shanghai = dt.datetime.now(ZoneInfo("Asia/Shanghai")).replace(tzinfo=None)
     assert abs((shanghai - b).total_seconds()) < 60
     assert abs((periods.now() - shanghai).total_seconds()) < 60
+
+
+def test_as_of_with_an_offset_is_read_in_local_time(settings):
+    # 22:00 UTC is 06:00 the next morning in Shanghai (UTC+8)
+    assert jobs.parse_as_of("2026-10-31T22:00:00+00:00", settings) == dt.datetime(2026, 11, 1, 6, 0)
+    assert jobs.parse_as_of("2026-11-01T06:00", settings) == dt.datetime(2026, 11, 1, 6, 0)

@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 from pipelines.cli import app
 from pipelines.ingest import FileReport
 from pipelines.terminal import print_reconciliation, shorten_middle
-from tests.flows.test_faults import KPI
+from tests.kpi_process import KPI
 
 LONG = "survey_responses/问卷回收_满意度调查_第三季度_2026-09.xlsx"  # 58 cells wide
 

@@ -26,7 +26,7 @@ METRIC_COLUMNS = ["metric", "site_id", "period", "value", "numerator", "denomina
                   "meets_target", "pending", "flags"]
 
 
-def _register_inputs(conn: duckdb.DuckDBPyConnection, month: str, rules: dict) -> None:
+def _register_inputs(conn: duckdb.DuckDBPyConnection, month: periods.MonthPeriods, rules: dict) -> None:
     """The catalogue, the run's periods and the survey targets, as tables the SQL joins."""
     families = pd.DataFrame(
         [{"id": d.id, "prefix": d.prefix, "is_template": d.is_template, "unit": d.unit} for d in cat.catalogue()]
@@ -41,11 +41,8 @@ def _register_inputs(conn: duckdb.DuckDBPyConnection, month: str, rules: dict) -
            select metric, grain, applies, company, unit, sql, cast(target as decimal(9, 4)) as target
            from catalogue_input"""
     )
-    q_key, _, q_next = periods.quarter(month)
-    run_periods = [("month", month, periods.add_months(periods.month_start(month), 1)), ("quarter", q_key, q_next)]
-    run_periods += [("week", w, monday + dt.timedelta(days=7)) for w, monday in periods.iso_weeks(month)]
     conn.execute("create or replace temp table run_periods (grain varchar, period varchar, ends_at timestamp)")
-    conn.executemany("insert into run_periods values (?, ?, ?)", run_periods)
+    conn.executemany("insert into run_periods values (?, ?, ?)", month.graded())
     conn.execute(
         "create or replace temp table survey_targets "
         "(kind varchar, issue_target decimal(9, 4), return_target decimal(9, 4))"
@@ -77,9 +74,10 @@ def compute_rows(conn: duckdb.DuckDBPyConnection, month: str, as_of: dt.datetime
     """Every metric row of the month into the temp table `run_metrics` (metric, site_id, period,
     value, numerator, denominator, target, meets_target, unit, pending, flags), the fct_* models
     beside it; nothing persistent is written, so a read-only connection will do."""
-    values = params.variables(month, as_of, rules)
+    run_periods = periods.month_periods(month)
+    values = params.variables(run_periods, as_of, rules)
     params.set_variables(conn, values)
-    _register_inputs(conn, month, rules)
+    _register_inputs(conn, run_periods, rules)
     models.verify(conn, RUN_INPUTS | set(datasets()), set(values))
     models.build(conn)
     # A period that has not ended at as-of is in progress (flagged). A week still running is

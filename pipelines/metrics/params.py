@@ -15,7 +15,7 @@ import duckdb
 
 from pipelines import rules as declared_rules
 from pipelines.metrics.catalogue import survey_dimensions
-from pipelines.periods import add_months, month_start, quarter
+from pipelines.periods import MonthPeriods, add_months
 
 
 def _sql_type(value) -> str:
@@ -40,21 +40,19 @@ def _sql_type(value) -> str:
     raise TypeError(f"cannot pass {value!r} to SQL")
 
 
-def variables(month: str, as_of: dt.datetime, rules: dict) -> dict:
+def variables(month: MonthPeriods, as_of: dt.datetime, rules: dict) -> dict:
     """The run's periods, and every rule the SQL may read (pipelines/rules.yaml)."""
-    first = month_start(month)
     window_day = int(rules["sales"]["phone_survey_window_day"])
-    q_key, q_start, q_next = quarter(month)
     return {
-        "month_key": month,
-        "month_start": first,
-        "next_month": add_months(first, 1),
+        "month_key": month.key,
+        "month_start": month.start,
+        "next_month": month.next_start,
         "as_of": as_of,
-        "quarter_key": q_key,
-        "quarter_start": q_start,
-        "next_quarter": q_next,
-        "phone_window_start": add_months(first, -1) + dt.timedelta(days=window_day),
-        "phone_window_end": first + dt.timedelta(days=window_day),
+        "quarter_key": month.quarter_key,
+        "quarter_start": month.quarter_start,
+        "next_quarter": month.next_quarter,
+        "phone_window_start": add_months(month.start, -1) + dt.timedelta(days=window_day),
+        "phone_window_end": month.start + dt.timedelta(days=window_day),
         # overall and every dimension declared for survey_responses (schemas/datasets)
         "survey_answer_columns": ["overall", *survey_dimensions()],
         **declared_rules.variables(rules),

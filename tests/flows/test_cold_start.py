@@ -15,7 +15,8 @@ import sys
 import pytest
 
 from pipelines.prefect_env import DEFAULTS
-from tests.flows.test_faults import CALLS_A, KPI
+from tests.faults import CALLS_A
+from tests.kpi_process import KPI
 
 BUSY = "while True: pass"
 

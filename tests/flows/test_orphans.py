@@ -10,7 +10,8 @@ import sys
 import time
 from pathlib import Path
 
-from tests.flows.test_faults import CALLS_A, KPI, log_env
+from tests.faults import CALLS_A
+from tests.kpi_process import KPI, log_env
 
 # a stand-in for `kpi`: guarded, it starts a plain subprocess and a spawned pool worker (as the
 # PDF printer is started), prints their PIDs and waits to be killed

@@ -11,6 +11,7 @@ import duckdb
 import pytest
 
 from pipelines.metrics import RUN_INPUTS, models, params
+from pipelines.periods import month_periods
 from schemas.declarations import datasets
 from tests.metrics.conftest import RULES, at
 
@@ -92,7 +93,7 @@ def test_a_company_row_with_a_null_site_is_one_key_not_a_clash(tmp_path):
 
 def test_every_shipped_model_reads_what_it_declares_and_only_variables_the_run_sets():
     conn = duckdb.connect()
-    values = params.variables("2026-10", dt.datetime(2026, 11, 5), RULES)
+    values = params.variables(month_periods("2026-10"), dt.datetime(2026, 11, 5), RULES)
     models.verify(conn, RUN_INPUTS | set(datasets()), set(values))
     for m in models.models():
         assert m.grain.startswith("one row per"), m.name
