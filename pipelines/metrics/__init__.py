@@ -79,7 +79,7 @@ def compute_rows(conn: duckdb.DuckDBPyConnection, month: str, as_of: dt.datetime
     params.set_variables(conn, values)
     _register_inputs(conn, run_periods, rules)
     models.verify(conn, RUN_INPUTS | set(datasets()), set(values))
-    models.build(conn)
+    models.build(conn, models.monthly())
     # A period that has not ended at as-of is in progress (flagged). A week still running is
     # not judged against its target: its callbacks can still come (issue 9). A month or
     # quarter still running keeps its result so far, which the report shows as "so far".

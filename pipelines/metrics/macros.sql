@@ -11,3 +11,10 @@ create or replace temp macro denominator_part(outcome) as case when outcome = 'p
 -- a time recorded for an event that, at as-of, has not happened yet is no time at all
 create or replace temp macro known(happened_at) as
     case when happened_at <= getvariable('as_of') then happened_at end;
+
+-- the worklist's clock (exact, from as-of): hours until a deadline (negative: late by that
+-- much) and days since a start; the units come from intervals, not written-in numbers
+create or replace temp macro hours_left(deadline) as
+    (epoch(deadline) - epoch(getvariable('as_of'))) / epoch(to_hours(1));
+create or replace temp macro days_since(since) as
+    (epoch(getvariable('as_of')) - epoch(since)) / epoch(to_days(1));

@@ -30,7 +30,10 @@ import duckdb
 import yaml
 
 ROOT = Path(__file__).parent
-LAYERS = {"staging": "view", "facts": "table", "marts": "table"}
+LAYERS = {"staging": "view", "facts": "table", "marts": "table", "worklist": "table"}
+# built only by the job that asks for them: the desk's worklist (pipelines/worklist) reads the facts
+# at its own as-of; a monthly run has no use for it
+ON_DEMAND = ("worklist",)
 EVIDENCE = ("misses", "every_row")
 
 
@@ -97,6 +100,16 @@ def discover(root: Path) -> tuple[Model, ...]:
 def models() -> tuple[Model, ...]:
     """Every model of the project, in build order."""
     return discover(ROOT)
+
+
+def in_layers(*layers: str) -> tuple[Model, ...]:
+    """The models of these layers, in build order."""
+    return tuple(m for m in models() if m.layer in layers)
+
+
+def monthly() -> tuple[Model, ...]:
+    """What a monthly run builds: every model but those built on demand."""
+    return tuple(m for m in models() if m.layer not in ON_DEMAND)
 
 
 def _parsed_uses(conn: duckdb.DuckDBPyConnection, sql: str) -> tuple[set[str], set[str]]:

@@ -15,6 +15,7 @@ with contacts as (
         known(second_callback_at) as second_contact_at,
         coalesce(callback_result = '未联系上', false) as unreached,
         callback_result,
+        unfinished_reason,  -- shown with an unfinished ticket on the worklist
         source_file, source_line  -- lineage
     from main.repairs
     where reported_at <= getvariable('as_of')

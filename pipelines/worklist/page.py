@@ -1,0 +1,75 @@
+"""worklist.html: one card per open item, grouped by site, for a phone at 390 px.
+
+Self-contained like the report (pipelines/report/html.py): the CSS and a subset of the bundled
+font are inline, so the page opens offline and survives being mailed. Nothing is wider than the
+screen: cards stack, long ids and file names wrap anywhere, and there are no tables.
+"""
+
+from __future__ import annotations
+
+import math
+from itertools import groupby
+
+from markupsafe import Markup
+
+from pipelines.report import fonts, html
+from pipelines.report.context import TEMPLATES
+from pipelines.worklist import KINDS, Worklist
+
+
+def _clock(hours: float | None) -> tuple[str, str]:
+    """(how it reads, its class): 剩 5.5 小时 / 超时 2 天 3 小时; exactly at as-of is due now."""
+    if hours is None or (isinstance(hours, float) and math.isnan(hours)):
+        return "", ""
+    minutes = round(abs(hours) * 60)
+    days, rest = divmod(minutes, 60 * 24)
+    span = (f"{days} 天 " if days else "") + (f"{rest / 60:.1f} 小时" if rest or not days else "").strip()
+    if hours > 0:
+        return f"剩 {span.strip()}", "ahead" if hours > 24 else "soon"
+    return ("已到期" if minutes == 0 else f"超时 {span.strip()}"), "late"
+
+
+def _card(item: dict) -> dict:
+    text, state = _clock(item.get("hours_left"))
+    deadline = item.get("deadline")
+    age = item.get("age_days")
+    return {
+        **item,
+        "kind_name": KINDS[item["kind"]],
+        "clock": text,
+        "state": state,
+        "deadline_text": "" if deadline is None or deadline != deadline else f"{deadline:%m-%d %H:%M}",
+        "age_text": "" if age is None or age != age else f"{age:.1f} 天",
+        "line": "" if item.get("source_line") is None or item["source_line"] != item["source_line"]
+        else int(item["source_line"]),
+    }
+
+
+def context(worklist: Worklist, sections: list[dict] | None = None) -> dict:
+    records = worklist.items.astype(object).where(worklist.items.notna(), None).to_dict("records")
+    sites = []
+    for site_id, group in groupby(records, key=lambda r: r["site_id"]):
+        cards = [_card(r) for r in group]
+        sites.append({"site_id": site_id, "site_name": cards[0].get("site_name") or site_id,
+                      "cards": cards, "late": sum(c["state"] == "late" for c in cards)})
+    counts = worklist.items["kind"].value_counts()
+    return {
+        "title": "客服待办清单",
+        "as_of": worklist.as_of,
+        "scope": worklist.scope,
+        "sites": sites,
+        "total": len(records),
+        "late": sum(s["late"] for s in sites),
+        "kinds": [{"name": name, "count": int(counts.get(kind, 0))} for kind, name in KINDS.items()],
+        "show_contacts": worklist.show_contacts,
+        "sections": sections or [],
+    }
+
+
+def render(worklist: Worklist, sections: list[dict] | None = None) -> str:
+    page = html._environment().get_template("worklist.html.j2").render(
+        **context(worklist, sections),
+        css=Markup((TEMPLATES / "worklist.css").read_text(encoding="utf-8")),
+        font_face=Markup(html.FONT_SLOT),
+    )
+    return page.replace(html.FONT_SLOT, fonts.font_face_css(html._visible_text(page) + "0123456789"), 1)
