@@ -8,6 +8,7 @@
     kpi run                  the monthly job: ingest, compute, write OUT/YYYY-MM/
     kpi report               write a month's report again from its latest run
     kpi check FILE           a dry run of one export: how it would be read, nothing written
+    kpi worklist             the service desk's open items with their deadlines, OUT/daily/YYYY-MM-DD/
 """
 
 from __future__ import annotations
@@ -305,6 +306,45 @@ def report_command(
         except jobs.NoStandingRun as exc:
             err.print(f"[red]没有 {month} 的指标[/red]：先运行 kpi run --month {month}")
             raise typer.Exit(1) from exc
+    for path in paths:
+        console.print(f"  → {path}")
+
+
+@app.command("worklist")
+def worklist_command(
+    date: Annotated[str | None, typer.Option("--date", help="日期 YYYY-MM-DD：按当天 0:00 已知的数据（给了 --as-of 则按 --as-of）；"
+                                           "默认：今天。 The day: as known at its 00:00 unless --as-of is given.")] = None,
+    site: Annotated[str | None, typer.Option("--site", help="只看这个项目编号。 One site only.")] = None,
+    region: Annotated[str | None, typer.Option("--region", help="只看这个区域。 One region only.")] = None,
+    as_of: AsOfOpt = None,
+    config: ConfigOpt = None,
+    warehouse_file: WarehouseOpt = None,
+    out: OutOpt = None,
+    wait: WaitOpt = 0,
+):
+    """客服待办清单：每个项目所有未了结的事项、期限、剩余或超时多久。 The service desk's worklist.
+
+    Complaints to answer or call back, repair callbacks due (category deadline), urgent second
+    callbacks, 未联系上 to retry, unfinished tickets, dissatisfied survey respondents, 案场 not yet
+    submitted, exports that stopped arriving. Writes OUT/daily/YYYY-MM-DD/worklist.html (one card
+    per item, for a phone) and worklist.xlsx (a sheet per kind). --date D alone means as known at
+    D 00:00; with --as-of, as known then. Names and phones only with \\[worklist] show_contacts = true.
+    Reads the warehouse only.
+
+    Example:  kpi worklist --date 2026-10-15 --site S001
+    """
+    settings = _settings(config, warehouse=warehouse_file, out=out)
+    try:
+        day = dt.date.fromisoformat(date) if date else None
+        when = jobs.parse_as_of(as_of, settings) if as_of else None
+    except ValueError as exc:
+        err.print(f"[red]时间参数无效[/red] {exc}（例：--date 2026-10-15 --as-of 2026-10-15T17:00）")
+        raise typer.Exit(2) from exc
+    day, when = jobs.worklist_as_of(settings, day, when)
+    _need_warehouse(settings, "kpi run")
+    with _one_line_failures():
+        paths = jobs.worklist(settings, day, when, site, region, wait)
+    console.print(f"待办清单 截至 {when:%Y-%m-%d %H:%M}")
     for path in paths:
         console.print(f"  → {path}")
 

@@ -1,7 +1,7 @@
 """Prefect flows: the same jobs as the CLI, as a few coarse tasks with retries and artifacts.
 
     kpi-run    one month: ingest → metrics → outputs (what `kpi run` starts)
-    nightly    the month to date, every night at 02:00 (prefect.yaml)
+    nightly    the month to date, every night at 02:00 (prefect.yaml), then the desk's worklist
     monthly    the previous month's final report, on the 1st at 06:00
     backfill   a range of months
 
@@ -65,6 +65,24 @@ def outputs_task(conn, settings: Settings, run_id: str, month: str, lang: str) -
     return paths
 
 
+@task(name="待办清单 worklist", retries=2, retry_delay_seconds=10, retry_condition_fn=_transient,
+      cache_policy=NO_CACHE)
+def worklist_task(settings: Settings, as_of: dt.datetime) -> list[Path]:
+    paths = jobs.worklist(settings, as_of.date(), as_of, wait_seconds=SCHEDULED_WAIT_SECONDS)
+    get_run_logger().info("待办清单已写出 " + "、".join(str(p) for p in paths))
+    return paths
+
+
+def worklist_after(settings: Settings, result: jobs.RunResult) -> None:
+    """The desk's worklist at the run's as-of, once the month's outputs are out: its failure is
+    logged and leaves the run (and its outputs) completed."""
+    state = worklist_task(settings, result.as_of, return_state=True)
+    if state.is_failed():
+        get_run_logger().warning(f"待办清单未能写出：{state.message}")
+    else:
+        result.outputs.extend(state.result())
+
+
 @flow(name="kpi-run", validate_parameters=False)
 def kpi_run(
     settings: Settings,
@@ -111,9 +129,11 @@ def _deployed_settings(raw: str | None, warehouse: str | None, out: str | None, 
 @flow(name="nightly", validate_parameters=False)
 def nightly(raw: str | None = None, warehouse: str | None = None, out: str | None = None,
             lang: str = "zh", config: str | None = None) -> jobs.RunResult:
-    """Every night: new exports in, the month-to-date KPIs and report refreshed."""
+    """Every night: new exports in, the month-to-date KPIs and report refreshed, then the worklist."""
     settings = _deployed_settings(raw, warehouse, out, config)
-    return kpi_run(settings, month=jobs.CURRENT, lang=lang, wait_seconds=SCHEDULED_WAIT_SECONDS)
+    result = kpi_run(settings, month=jobs.CURRENT, lang=lang, wait_seconds=SCHEDULED_WAIT_SECONDS)
+    worklist_after(settings, result)
+    return result
 
 
 @flow(name="monthly", validate_parameters=False)

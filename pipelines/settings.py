@@ -31,6 +31,7 @@ class Settings:
     rules: dict[str, Any] = field(default_factory=dict)  # contract §2 interpretations
     company: str | None = None  # the name in the report's title and page header
     sources: tuple[str, ...] = ()  # the config files merged, for the run record
+    show_contacts: bool = False  # [worklist] show_contacts: names and phones on the desk's worklist
 
     def record(self) -> dict[str, Any]:
         """What a run stores about the settings it used."""
@@ -115,4 +116,13 @@ def load_settings(config: Path | None = None, **flags: Any) -> Settings:
         rules=_rules(merged.get("rules"), " / ".join(sources)),
         company=merged.get("report", {}).get("company") or None,
         sources=tuple(sources),
+        show_contacts=_worklist_contacts(merged.get("worklist", {}), " / ".join(sources)),
     )
+
+
+def _worklist_contacts(section: dict, source: str) -> bool:
+    """[worklist] show_contacts: off unless set to true, so nothing mailed carries a name or phone by default."""
+    value = section.get("show_contacts", False)
+    if not isinstance(value, bool):
+        raise ConfigError(f"{source} [worklist] show_contacts：应为 true 或 false，而不是 {value!r}")
+    return value
