@@ -312,8 +312,9 @@ def report_command(
 
 @app.command("worklist")
 def worklist_command(
-    date: Annotated[str | None, typer.Option("--date", help="日期 YYYY-MM-DD：按当天 0:00 已知的数据（给了 --as-of 则按 --as-of）；"
-                                           "默认：今天。 The day: as known at its 00:00 unless --as-of is given.")] = None,
+    date: Annotated[str | None, typer.Option(
+        "--date", help="日期 YYYY-MM-DD：按当天 0:00 已知的数据（给了 --as-of 则按 --as-of）；默认：今天。"
+        " The day: as known at its 00:00 unless --as-of is given.")] = None,
     site: Annotated[str | None, typer.Option("--site", help="只看这个项目编号。 One site only.")] = None,
     region: Annotated[str | None, typer.Option("--region", help="只看这个区域。 One region only.")] = None,
     as_of: AsOfOpt = None,

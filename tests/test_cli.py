@@ -13,7 +13,7 @@ runner = CliRunner()
 
 
 def test_every_command_has_help_with_an_example():
-    for command in ("ingest", "demo-data", "metrics", "run", "report"):
+    for command in ("ingest", "demo-data", "metrics", "run", "report", "worklist"):
         result = runner.invoke(app, [command, "--help"])
         assert result.exit_code == 0, result.output
         assert "Example" in result.output
