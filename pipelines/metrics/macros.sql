@@ -15,6 +15,6 @@ create or replace temp macro known(happened_at) as
 -- the worklist's clock (exact, from as-of): hours until a deadline (negative: late by that
 -- much) and days since a start; the units come from intervals, not written-in numbers
 create or replace temp macro hours_left(deadline) as
-    (epoch(deadline) - epoch(getvariable('as_of'))) / epoch(to_hours(1));
+    (epoch(deadline) - epoch(cast(getvariable('as_of') as timestamp))) / epoch(to_hours(1));
 create or replace temp macro days_since(since) as
-    (epoch(getvariable('as_of')) - epoch(since)) / epoch(to_days(1));
+    (epoch(cast(getvariable('as_of') as timestamp)) - epoch(since)) / epoch(to_days(1));
