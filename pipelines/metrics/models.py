@@ -30,10 +30,10 @@ import duckdb
 import yaml
 
 ROOT = Path(__file__).parent
-LAYERS = {"staging": "view", "facts": "table", "marts": "table", "worklist": "table"}
-# built only by the job that asks for them: the desk's worklist (pipelines/worklist) reads the facts
-# at its own as-of; a monthly run has no use for it
-ON_DEMAND = ("worklist",)
+LAYERS = {"staging": "view", "facts": "table", "marts": "table", "worklist": "table", "daily": "table"}
+# built only by the job that asks for them: the desk's worklist and its daily and weekly statistics
+# (pipelines/worklist) read the facts at their own as-of; a monthly run has no use for them
+ON_DEMAND = ("worklist", "daily")
 EVIDENCE = ("misses", "every_row")
 
 

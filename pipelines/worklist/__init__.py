@@ -41,12 +41,18 @@ ITEM_COLUMNS = ["kind", "site_id", "site_name", "region", "record_id", "unit", "
 COMPANY = ""  # the site of company-wide items (an export that stopped arriving concerns every site)
 
 
+# the statistics models (pipelines/metrics/daily) and their headings; the weekly ones on Mondays
+DAILY = {"day_complaints": "日盘点：投诉", "day_repairs": "日盘点：报修"}
+WEEKLY = {"week_complaints": "周统计：投诉", "week_repairs": "周统计：维修完成"}
+
+
 @dataclass(frozen=True)
 class Worklist:
     as_of: dt.datetime
     items: pd.DataFrame  # ITEM_COLUMNS (without the contacts unless shown), in the page's order
     show_contacts: bool
     scope: str  # 全部项目, or the site or region asked for
+    sections: tuple[dict, ...] = ()  # the day's and (Mondays) the week's statistics: title, period, parts
 
     def of_kind(self, kind: str) -> pd.DataFrame:
         return self.items[self.items["kind"] == kind]
@@ -94,9 +100,34 @@ def compute(conn: duckdb.DuckDBPyConnection, rules: dict, as_of: dt.datetime, *,
         items = items[items["site_id"].isin([site, COMPANY])]
     if region is not None:
         items = items[items["region"].eq(region) | items["site_id"].eq(COMPANY)]
+    sections = _statistics(conn, site, region)
     items = items.assign(_kind=items["kind"].map(list(KINDS).index))
     items = items.sort_values(["site_id", "deadline", "age_days", "_kind", "record_id"],
                               ascending=[True, True, False, True, True], na_position="last")
     columns = ITEM_COLUMNS if show_contacts else [c for c in ITEM_COLUMNS if c not in CONTACT_COLUMNS]
     scope = site or region or "全部项目"
-    return Worklist(as_of, items[columns].reset_index(drop=True), show_contacts, scope)
+    return Worklist(as_of, items[columns].reset_index(drop=True), show_contacts, scope, sections)
+
+
+def _statistics(conn: duckdb.DuckDBPyConnection, site: str | None, region: str | None) -> tuple[dict, ...]:
+    """Each statistics model summed over the sites asked for: [{title, period, parts: [{name,
+    rows: [(label, count)]}]}], the week's only when as-of falls on a Monday."""
+    models.build(conn, models.in_layers("daily"))
+    day, week_key, monday = conn.execute("select summary_day, week_key, is_monday from day_window").fetchone()
+    shown = {name: (title, f"{day:%Y-%m-%d}") for name, title in DAILY.items()}
+    if monday:
+        shown |= {name: (title, week_key) for name, title in WEEKLY.items()}
+    sections = []
+    for name, (title, period) in shown.items():
+        rows = conn.execute(
+            f"""select part, label, sum(value)::bigint as value
+                from {name} m left join stg_sites s using (site_id)
+                where ($site is null or m.site_id = $site) and ($region is null or s.region = $region)
+                group by part, label
+                order by min(part_order), min(label_order) nulls last, value desc, label""",
+            {"site": site, "region": region},
+        ).fetchall()
+        parts = [{"name": part, "rows": [(label, value) for p, label, value in rows if p == part]}
+                 for part in dict.fromkeys(p for p, _, _ in rows)]
+        sections.append({"title": title, "period": period, "parts": parts})
+    return tuple(sections)

@@ -45,7 +45,7 @@ def _card(item: dict) -> dict:
     }
 
 
-def context(worklist: Worklist, sections: list[dict] | None = None) -> dict:
+def context(worklist: Worklist) -> dict:
     records = worklist.items.astype(object).where(worklist.items.notna(), None).to_dict("records")
     sites = []
     for site_id, group in groupby(records, key=lambda r: r["site_id"]):
@@ -62,13 +62,13 @@ def context(worklist: Worklist, sections: list[dict] | None = None) -> dict:
         "late": sum(s["late"] for s in sites),
         "kinds": [{"name": name, "count": int(counts.get(kind, 0))} for kind, name in KINDS.items()],
         "show_contacts": worklist.show_contacts,
-        "sections": sections or [],
+        "sections": worklist.sections,
     }
 
 
-def render(worklist: Worklist, sections: list[dict] | None = None) -> str:
+def render(worklist: Worklist) -> str:
     page = html._environment().get_template("worklist.html.j2").render(
-        **context(worklist, sections),
+        **context(worklist),
         css=Markup((TEMPLATES / "worklist.css").read_text(encoding="utf-8")),
         font_face=Markup(html.FONT_SLOT),
     )

@@ -6,6 +6,7 @@ select
     site_id,
     event_id,
     category,
+    channel,  -- the desk's daily count by channel (worklist)
     unit,
     received_at,
     coalesce(people, 1) as people,
