@@ -344,9 +344,12 @@ def worklist_command(
     day, when = jobs.worklist_as_of(settings, day, when)
     _need_warehouse(settings, "kpi run")
     with _one_line_failures():
-        paths = jobs.worklist(settings, day, when, site, region, wait)
+        written = jobs.worklist(settings, day, when, site, region, wait)
     console.print(f"待办清单 截至 {when:%Y-%m-%d %H:%M}")
-    for path in paths:
+    for row in written.per_site:
+        console.print(f"  {row['项目']} {row['项目名称']}：{row['待办']} 项，"
+                      f"今日到期 {row['今日到期']}，已超时 {row['已超时']}")
+    for path in written.paths:
         console.print(f"  → {path}")
 
 

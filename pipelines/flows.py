@@ -2,6 +2,7 @@
 
     kpi-run    one month: ingest → metrics → outputs (what `kpi run` starts)
     nightly    the month to date, every night at 02:00 (prefect.yaml), then the desk's worklist
+    daily-summary  new exports in and the worklist again at 17:00, for the desk's 17:30 summary
     monthly    the previous month's final report, on the 1st at 06:00
     backfill   a range of months
 
@@ -68,9 +69,10 @@ def outputs_task(conn, settings: Settings, run_id: str, month: str, lang: str) -
 @task(name="待办清单 worklist", retries=2, retry_delay_seconds=10, retry_condition_fn=_transient,
       cache_policy=NO_CACHE)
 def worklist_task(settings: Settings, as_of: dt.datetime) -> list[Path]:
-    paths = jobs.worklist(settings, as_of.date(), as_of, wait_seconds=SCHEDULED_WAIT_SECONDS)
-    get_run_logger().info("待办清单已写出 " + "、".join(str(p) for p in paths))
-    return paths
+    written = jobs.worklist(settings, as_of.date(), as_of, wait_seconds=SCHEDULED_WAIT_SECONDS)
+    publish.worklist_artifact(written.per_site, as_of)
+    get_run_logger().info("待办清单已写出 " + "、".join(str(p) for p in written.paths))
+    return written.paths
 
 
 def worklist_after(settings: Settings, result: jobs.RunResult) -> None:
@@ -134,6 +136,16 @@ def nightly(raw: str | None = None, warehouse: str | None = None, out: str | Non
     result = kpi_run(settings, month=jobs.CURRENT, lang=lang, wait_seconds=SCHEDULED_WAIT_SECONDS)
     worklist_after(settings, result)
     return result
+
+
+@flow(name="daily-summary", validate_parameters=False)
+def daily_summary(raw: str | None = None, warehouse: str | None = None, out: str | None = None,
+                  config: str | None = None) -> list[Path]:
+    """At 17:00, for the desk's 17:30 summary (000 §4.10.4.10): the day's new exports in, the worklist
+    and its 日盘点 written again as of now. The month's outputs wait for the night."""
+    settings = _deployed_settings(raw, warehouse, out, config)
+    jobs.ingest_run(settings, SCHEDULED_WAIT_SECONDS)  # a run of its own (`ingest`), under the writer lock
+    return worklist_task(settings, jobs.now_local(settings))
 
 
 @flow(name="monthly", validate_parameters=False)

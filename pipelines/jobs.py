@@ -295,8 +295,14 @@ def worklist_as_of(settings: Settings, day: dt.date | None, as_of: dt.datetime |
     return day or when.date(), when
 
 
+@dataclass
+class WorklistWritten:
+    paths: list[Path]
+    per_site: list[dict]  # site, its items, due today, overdue (pipelines.worklist.per_site)
+
+
 def write_worklist(conn, settings: Settings, day: dt.date, as_of: dt.datetime, site: str | None = None,
-                   region: str | None = None) -> list[Path]:
+                   region: str | None = None) -> WorklistWritten:
     """OUT/daily/YYYY-MM-DD/worklist.html and worklist.xlsx (worklist-<site or region>.* when
     narrowed), each written whole or not at all."""
     from pipelines import worklist
@@ -308,12 +314,13 @@ def write_worklist(conn, settings: Settings, day: dt.date, as_of: dt.datetime, s
                              show_contacts=settings.show_contacts)
     folder = settings.out_dir / "daily" / day.isoformat()
     stem = "worklist" + "".join(f"-{part}" for part in (site, region) if part)
-    return [write_atomically(folder / f"{stem}.html", page.render(found)),
-            atomically(folder / f"{stem}.xlsx", lambda partial: workbook.write(found, partial))]
+    paths = [write_atomically(folder / f"{stem}.html", page.render(found)),
+             atomically(folder / f"{stem}.xlsx", lambda partial: workbook.write(found, partial))]
+    return WorklistWritten(paths, worklist.per_site(found))
 
 
 def worklist(settings: Settings, day: dt.date, as_of: dt.datetime, site: str | None = None,
-             region: str | None = None, wait_seconds: float = 0) -> list[Path]:
+             region: str | None = None, wait_seconds: float = 0) -> WorklistWritten:
     """`kpi worklist` and the nightly flow's last task: read-only, no writer lock, no run recorded."""
     with reading(settings, wait_seconds) as conn:
         return write_worklist(conn, settings, day, as_of, site, region)

@@ -70,3 +70,9 @@ def artifacts(conn: duckdb.DuckDBPyConnection, result) -> None:
     for path in result.outputs:
         create_link_artifact(link=path.resolve().as_uri(), link_text=path.name,
                              key=f"kpi-{path.stem.replace('_', '-').lower()}")
+
+
+def worklist_artifact(per_site: list[dict], as_of) -> None:
+    """`kpi-worklist`: per site, its open items, those due today and those overdue."""
+    create_table_artifact(table=per_site, key="kpi-worklist",
+                          description=f"待办清单（截至 {as_of:%Y-%m-%d %H:%M}）：各项目今日到期与已超时的事项")

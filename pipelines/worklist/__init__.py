@@ -109,6 +109,20 @@ def compute(conn: duckdb.DuckDBPyConnection, rules: dict, as_of: dt.datetime, *,
     return Worklist(as_of, items[columns].reset_index(drop=True), show_contacts, scope, sections)
 
 
+def per_site(found: Worklist) -> list[dict]:
+    """Per site: its items, those due later on as-of's day, and those overdue — the numbers a
+    desk lead reads first (the Prefect artifact, the terminal)."""
+    items = found.items
+    day_end = dt.datetime.combine(found.as_of.date() + dt.timedelta(days=1), dt.time())
+    late = items["hours_left"].le(0)
+    today = items["hours_left"].gt(0) & items["deadline"].lt(day_end)
+    table = (items.assign(late=late, today=today)
+             .groupby(["site_id", "site_name"], dropna=False, sort=True)
+             .agg(items=("kind", "size"), today=("today", "sum"), late=("late", "sum")).reset_index())
+    return [{"项目": r.site_id or "全公司", "项目名称": r.site_name or "", "待办": int(r.items),
+             "今日到期": int(r.today), "已超时": int(r.late)} for r in table.itertuples()]
+
+
 def _statistics(conn: duckdb.DuckDBPyConnection, site: str | None, region: str | None) -> tuple[dict, ...]:
     """Each statistics model summed over the sites asked for: [{title, period, parts: [{name,
     rows: [(label, count)]}]}], the week's only when as-of falls on a Monday."""

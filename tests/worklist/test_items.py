@@ -87,3 +87,12 @@ def test_the_sales_item_is_due_at_the_next_tier_or_late_since_the_last(desk, as_
     # 10-09 12:00: the first boundary, 10-10 00:00, is 12 h away; on 10-27 every tier has passed
     # (the last, 10-26 00:00, a day ago)
     assert hours(found, "sales_unsubmitted") == {"K1 2026-10": left}
+
+
+def test_per_site_counts_what_is_due_today_and_what_is_late(desk):
+    # S1 at 10-15 12:00, by hand: late C3, R4, R2 and C1 (due exactly now); later today nothing
+    # (C2 is due 10-16 06:00); company-wide: calls late; K1's is due the 20th; S2 has P1, P2
+    rows = {r["项目"]: r for r in worklist.per_site(items(desk))}
+    assert (rows["S1"]["待办"], rows["S1"]["今日到期"], rows["S1"]["已超时"]) == (3 + 1 + 2 + 3 + 1 + 1 + 1 + 3, 0, 4)
+    assert (rows["全公司"]["待办"], rows["全公司"]["已超时"]) == (5, 1)
+    assert (rows["K1"]["待办"], rows["K1"]["已超时"], rows["S2"]["待办"]) == (1, 0, 2)

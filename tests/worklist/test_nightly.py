@@ -46,3 +46,21 @@ def test_a_failed_worklist_leaves_the_nightly_run_and_its_outputs_standing(raw, 
     assert not (out / "daily").exists()
     assert any("待办清单未能写出" in w and "模板损坏" in w for w in flow_run_warnings)
     assert raw.rows("select status from runs where command = 'run'") == [("completed",)]
+
+
+def test_the_daily_summary_flow_loads_new_exports_and_writes_the_worklist(raw, tmp_path, prefect_env, monkeypatch):
+    from pipelines import flows, publish
+
+    tables = []
+    monkeypatch.setattr(publish, "create_table_artifact",
+                        lambda table, key, description: tables.append((key, table)))
+    repair_yesterday(raw)
+    out = tmp_path / "out"
+    paths = flows.daily_summary(raw=str(raw.root), warehouse=str(raw.db_path), out=str(out))
+    assert [p.name for p in paths] == ["worklist.html", "worklist.xlsx"]
+    assert raw.rows("select ticket_id from repairs") == [("T1",)]  # ingested first
+    assert not (out / today().strftime("%Y-%m")).exists()  # the month's outputs wait for the night
+    # T1, unfinished since yesterday, is S1's only item; no deadline, so nothing due or late
+    ((key, table),) = tables
+    assert key == "kpi-worklist"
+    assert {"项目": "S1", "项目名称": "一号院", "待办": 1, "今日到期": 0, "已超时": 0} in table

@@ -21,7 +21,7 @@ PHONE_IN_FIXTURE = "13800000001"  # the call log's caller: in the warehouse, nev
 def write(desk, tmp_path, show_contacts: bool):
     settings = dataclasses.replace(load_settings(out=tmp_path), rules=desk.rules, show_contacts=show_contacts)
     as_of = dt.datetime.fromisoformat(AS_OF)
-    return jobs.write_worklist(desk.conn, settings, as_of.date(), as_of)
+    return jobs.write_worklist(desk.conn, settings, as_of.date(), as_of).paths
 
 
 def texts(paths) -> tuple[str, str]:
