@@ -107,6 +107,19 @@ def in_layers(*layers: str) -> tuple[Model, ...]:
     return tuple(m for m in models() if m.layer in layers)
 
 
+def with_reads(wanted: tuple[Model, ...]) -> tuple[Model, ...]:
+    """These models and every model they read, directly or not, in build order: what building
+    them alone takes (the worklist needs a few facts, not the marts)."""
+    by_name = {m.name: m for m in models()}
+    needed, todo = set(), [m.name for m in wanted]
+    while todo:
+        name = todo.pop()
+        if name not in needed:
+            needed.add(name)
+            todo.extend(r for r in by_name[name].reads if r in by_name)
+    return tuple(m for m in models() if m.name in needed)
+
+
 def monthly() -> tuple[Model, ...]:
     """What a monthly run builds: every model but those built on demand."""
     return tuple(m for m in models() if m.layer not in ON_DEMAND)

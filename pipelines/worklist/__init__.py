@@ -17,9 +17,10 @@ from dataclasses import dataclass
 import duckdb
 import pandas as pd
 
-from pipelines import metrics, periods
+from pipelines import periods
 from pipelines.freshness import check as check_freshness
-from pipelines.metrics import models
+from pipelines.metrics import models, params
+from schemas.declarations import datasets
 
 # kind → its name on the page and its sheet, in the order the desk works through them
 KINDS = {
@@ -90,9 +91,13 @@ def compute(conn: duckdb.DuckDBPyConnection, rules: dict, as_of: dt.datetime, *,
     """The open items at as-of (of one site or region if asked), grouped by site, then by
     deadline (the latest-overdue first, no deadline last), then oldest first. Reads only: the
     models are temporary tables, so a read-only connection will do."""
-    # the facts as of now, for as-of's month (the 案场 item asks about that month's submission)
-    metrics.compute_rows(conn, periods.month_of(as_of), as_of, rules)
-    models.build(conn, models.in_layers("worklist"))
+    # the facts they read as of now, for as-of's month (the 案场 item asks about that month's
+    # submission); the marts are not needed and not built
+    values = params.variables(periods.month_periods(periods.month_of(as_of)), as_of, rules)
+    params.set_variables(conn, values)
+    needed = models.with_reads(models.in_layers(*models.ON_DEMAND))
+    models.verify(conn, set(datasets()), set(values), needed)
+    models.build(conn, needed)
     found = [_model_items(conn), _stale_exports(conn, rules, as_of)]
     items = pd.concat([f for f in found if not f.empty], ignore_index=True) if any(
         not f.empty for f in found) else found[0]
@@ -124,9 +129,8 @@ def per_site(found: Worklist) -> list[dict]:
 
 
 def _statistics(conn: duckdb.DuckDBPyConnection, site: str | None, region: str | None) -> tuple[dict, ...]:
-    """Each statistics model summed over the sites asked for: [{title, period, parts: [{name,
-    rows: [(label, count)]}]}], the week's only when as-of falls on a Monday."""
-    models.build(conn, models.in_layers("daily"))
+    """Each statistics model (built by compute) summed over the sites asked for: [{title, period,
+    parts: [{name, rows: [(label, count)]}]}], the week's only when as-of falls on a Monday."""
     day, week_key, monday = conn.execute("select summary_day, week_key, is_monday from day_window").fetchone()
     shown = {name: (title, f"{day:%Y-%m-%d}") for name, title in DAILY.items()}
     if monday:
