@@ -54,6 +54,7 @@ class Worklist:
     show_contacts: bool
     scope: str  # 全部项目, or the site or region asked for
     sections: tuple[dict, ...] = ()  # the day's and (Mondays) the week's statistics: title, period, parts
+    one_site: bool = False  # narrowed to one site: its page lists every item
 
     def of_kind(self, kind: str) -> pd.DataFrame:
         return self.items[self.items["kind"] == kind]
@@ -111,7 +112,7 @@ def compute(conn: duckdb.DuckDBPyConnection, rules: dict, as_of: dt.datetime, *,
                               ascending=[True, True, False, True, True], na_position="last")
     columns = ITEM_COLUMNS if show_contacts else [c for c in ITEM_COLUMNS if c not in CONTACT_COLUMNS]
     scope = site or region or "全部项目"
-    return Worklist(as_of, items[columns].reset_index(drop=True), show_contacts, scope, sections)
+    return Worklist(as_of, items[columns].reset_index(drop=True), show_contacts, scope, sections, site is not None)
 
 
 def per_site(found: Worklist) -> list[dict]:

@@ -16,6 +16,11 @@ from pipelines.report import fonts, html
 from pipelines.report.context import TEMPLATES
 from pipelines.worklist import KINDS, Worklist
 
+# Cards per site on a page of several sites: the most urgent first; the rest are counted, and listed
+# in the workbook and on the site's own page (`kpi worklist --site`), which has them all. A group's 660,000 items would
+# otherwise make a page no phone opens.
+CARDS_PER_SITE = 100
+
 
 def _clock(hours: float | None) -> tuple[str, str]:
     """(how it reads, its class): 剩 5.5 小时 / 超时 2 天 3 小时; exactly at as-of is due now."""
@@ -49,9 +54,11 @@ def context(worklist: Worklist) -> dict:
     records = worklist.items.astype(object).where(worklist.items.notna(), None).to_dict("records")
     sites = []
     for site_id, group in groupby(records, key=lambda r: r["site_id"]):
-        cards = [_card(r) for r in group]
-        sites.append({"site_id": site_id, "site_name": cards[0].get("site_name") or site_id,
-                      "cards": cards, "late": sum(c["state"] == "late" for c in cards)})
+        rows = list(group)
+        late = sum(1 for r in rows if r["hours_left"] is not None and r["hours_left"] <= 0)
+        cards = [_card(r) for r in (rows if worklist.one_site else rows[:CARDS_PER_SITE])]
+        sites.append({"site_id": site_id, "site_name": rows[0].get("site_name") or site_id, "count": len(rows),
+                      "cards": cards, "late": late, "more": len(rows) - len(cards)})
     counts = worklist.items["kind"].value_counts()
     return {
         "title": "客服待办清单",

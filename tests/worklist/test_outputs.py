@@ -74,3 +74,15 @@ def test_the_page_marks_overdue_cards_and_says_how_late(desk, tmp_path):
     assert "超时 1 天 3.0 小时" in html and "已到期" in html and "剩 18.0 小时" in html
     assert 'name="viewport" content="width=device-width' in html
     assert "@font-face" in html and "http" not in re.sub(r"data:[^)\"']+", "", html)
+
+
+def test_a_page_of_several_sites_lists_each_ones_most_urgent_and_counts_the_rest(desk, tmp_path, monkeypatch):
+    from pipelines.worklist import page
+
+    monkeypatch.setattr(page, "CARDS_PER_SITE", 2)
+    html, cells = texts(write(desk, tmp_path, False))
+    # S1 has 15 items (conftest): the two most overdue, C3 (27 h) and R4 (16 h), then a count of 13
+    s1 = html.split('id="site-S1"')[1].split("<h3")[0]
+    assert s1.count('<div class="card') == 2 and "C3" in s1 and "R4" in s1
+    assert "另有 13 项未在此列出" in s1 and "kpi worklist --site S1" in s1
+    assert "R7" in cells  # the workbook has them all
