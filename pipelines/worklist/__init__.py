@@ -65,7 +65,7 @@ def _model_items(conn: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     return conn.execute(
         f"""select i.*, s.site_name, s.region
             from ({union}) i left join stg_sites s using (site_id)"""
-    ).df()  # a few thousand rows at most: no need for Arrow
+    ).df()
 
 
 def _stale_exports(conn: duckdb.DuckDBPyConnection, rules: dict, as_of: dt.datetime) -> pd.DataFrame:
@@ -100,8 +100,8 @@ def compute(conn: duckdb.DuckDBPyConnection, rules: dict, as_of: dt.datetime, *,
     models.verify(conn, set(datasets()), set(values), needed)
     models.build(conn, needed)
     found = [_model_items(conn), _stale_exports(conn, rules, as_of)]
-    items = pd.concat([f for f in found if not f.empty], ignore_index=True) if any(
-        not f.empty for f in found) else found[0]
+    # (concat of an empty frame would turn the columns' types to object)
+    items = pd.concat([f for f in found if not f.empty] or found[:1], ignore_index=True)
     if site is not None:
         items = items[items["site_id"].isin([site, COMPANY])]
     if region is not None:

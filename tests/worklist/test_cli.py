@@ -51,3 +51,8 @@ def test_as_of_wins_over_midnight_and_site_narrows(raw, tmp_path):
 def test_worklist_without_a_warehouse_says_which_command_makes_it(tmp_path):
     result = runner.invoke(app, ["worklist", "--warehouse", str(tmp_path / "none.duckdb")])
     assert result.exit_code == 2 and "找不到数据仓库" in result.output
+
+
+def test_a_date_that_is_no_date_exits_2_saying_so(tmp_path):
+    result = runner.invoke(app, ["worklist", "--date", "2026-10-32", "--warehouse", str(tmp_path / "w.duckdb")])
+    assert result.exit_code == 2 and "时间参数无效" in result.output
