@@ -5,10 +5,10 @@
     kpi demo-data            write realistic demo exports into data/raw/
     kpi ingest               load every new export into the warehouse
     kpi metrics              compute and print a month's KPIs against target
+    kpi worklist             the service desk's open items with their deadlines, OUT/daily/YYYY-MM-DD/
     kpi run                  the monthly job: ingest, compute, write OUT/YYYY-MM/
     kpi report               write a month's report again from its latest run
     kpi check FILE           a dry run of one export: how it would be read, nothing written
-    kpi worklist             the service desk's open items with their deadlines, OUT/daily/YYYY-MM-DD/
 """
 
 from __future__ import annotations

@@ -211,6 +211,44 @@ def known_ids_if_any(settings: Settings) -> dict[str, set[str]] | None:
         return known_ids(conn)
 
 
+def worklist_as_of(settings: Settings, day: dt.date | None, as_of: dt.datetime | None) -> tuple[dt.date, dt.datetime]:
+    """`kpi worklist`'s day and as-of: --as-of if given (now if neither is), else D 00:00 for
+    --date D (the list as the desk finds it when the day begins); the day is as-of's unless named."""
+    when = as_of or (dt.datetime.combine(day, dt.time()) if day else now_local(settings))
+    return day or when.date(), when
+
+
+@dataclass
+class WorklistWritten:
+    paths: list[Path]
+    per_site: list[dict]  # site, its items, due today, overdue (pipelines.worklist.per_site)
+
+
+def write_worklist(conn, settings: Settings, day: dt.date, as_of: dt.datetime, site: str | None = None,
+                   region: str | None = None) -> WorklistWritten:
+    """OUT/daily/YYYY-MM-DD/worklist.html and worklist.xlsx (worklist-<site or region>.* when
+    narrowed), each written whole or not at all."""
+    from pipelines import worklist
+    from pipelines.atomic import atomically
+    from pipelines.worklist import page, workbook
+
+    progress.current().stage(f"待办清单 worklist {day}")
+    found = worklist.compute(conn, settings.rules, as_of, site=site, region=region,
+                             show_contacts=settings.show_contacts)
+    folder = settings.out_dir / "daily" / day.isoformat()
+    stem = "worklist" + "".join(f"-{part}" for part in (site, region) if part)
+    paths = [write_atomically(folder / f"{stem}.html", page.render(found)),
+             atomically(folder / f"{stem}.xlsx", lambda partial: workbook.write(found, partial))]
+    return WorklistWritten(paths, worklist.per_site(found))
+
+
+def worklist(settings: Settings, day: dt.date, as_of: dt.datetime, site: str | None = None,
+             region: str | None = None, wait_seconds: float = 0) -> WorklistWritten:
+    """`kpi worklist` and the nightly flow's last task: read-only, no writer lock, no run recorded."""
+    with reading(settings, wait_seconds) as conn:
+        return write_worklist(conn, settings, day, as_of, site, region)
+
+
 def ingest_exports(conn, settings: Settings, run_id: str, on_file: Callable | None = None) -> list[FileReport]:
     matcher = HeaderMatcher(datasets(), settings.headers)
     watching = progress.current()
@@ -287,40 +325,3 @@ def write_outputs(conn, settings: Settings, run_id: str, month: str, lang: str =
     finally:
         shutil.rmtree(staging, ignore_errors=True)
 
-
-def worklist_as_of(settings: Settings, day: dt.date | None, as_of: dt.datetime | None) -> tuple[dt.date, dt.datetime]:
-    """`kpi worklist`'s day and as-of: --as-of if given (now if neither is), else D 00:00 for
-    --date D (the list as the desk finds it when the day begins); the day is as-of's unless named."""
-    when = as_of or (dt.datetime.combine(day, dt.time()) if day else now_local(settings))
-    return day or when.date(), when
-
-
-@dataclass
-class WorklistWritten:
-    paths: list[Path]
-    per_site: list[dict]  # site, its items, due today, overdue (pipelines.worklist.per_site)
-
-
-def write_worklist(conn, settings: Settings, day: dt.date, as_of: dt.datetime, site: str | None = None,
-                   region: str | None = None) -> WorklistWritten:
-    """OUT/daily/YYYY-MM-DD/worklist.html and worklist.xlsx (worklist-<site or region>.* when
-    narrowed), each written whole or not at all."""
-    from pipelines import worklist
-    from pipelines.atomic import atomically
-    from pipelines.worklist import page, workbook
-
-    progress.current().stage(f"待办清单 worklist {day}")
-    found = worklist.compute(conn, settings.rules, as_of, site=site, region=region,
-                             show_contacts=settings.show_contacts)
-    folder = settings.out_dir / "daily" / day.isoformat()
-    stem = "worklist" + "".join(f"-{part}" for part in (site, region) if part)
-    paths = [write_atomically(folder / f"{stem}.html", page.render(found)),
-             atomically(folder / f"{stem}.xlsx", lambda partial: workbook.write(found, partial))]
-    return WorklistWritten(paths, worklist.per_site(found))
-
-
-def worklist(settings: Settings, day: dt.date, as_of: dt.datetime, site: str | None = None,
-             region: str | None = None, wait_seconds: float = 0) -> WorklistWritten:
-    """`kpi worklist` and the nightly flow's last task: read-only, no writer lock, no run recorded."""
-    with reading(settings, wait_seconds) as conn:
-        return write_worklist(conn, settings, day, as_of, site, region)

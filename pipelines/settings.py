@@ -30,8 +30,8 @@ class Settings:
     sheets: dict[str, str] = field(default_factory=dict)  # dataset -> the sheet its workbooks hold it in
     rules: dict[str, Any] = field(default_factory=dict)  # contract §2 interpretations
     company: str | None = None  # the name in the report's title and page header
-    sources: tuple[str, ...] = ()  # the config files merged, for the run record
     show_contacts: bool = False  # [worklist] show_contacts: names and phones on the desk's worklist
+    sources: tuple[str, ...] = ()  # the config files merged, for the run record
 
     def record(self) -> dict[str, Any]:
         """What a run stores about the settings it used."""
@@ -93,6 +93,14 @@ def _rules(overrides: dict | None, source: str) -> dict:
         raise ConfigError(f"{source} {exc}") from exc
 
 
+def _worklist_contacts(section: dict, source: str) -> bool:
+    """[worklist] show_contacts: off unless set to true, so nothing mailed carries a name or phone by default."""
+    value = section.get("show_contacts", False)
+    if not isinstance(value, bool):
+        raise ConfigError(f"{source} [worklist] show_contacts：应为 true 或 false，而不是 {value!r}")
+    return value
+
+
 def load_settings(config: Path | None = None, **flags: Any) -> Settings:
     """Defaults < ./kpi.toml < --config file < command-line flags (None means not given)."""
     merged = _read(DEFAULTS)
@@ -115,14 +123,7 @@ def load_settings(config: Path | None = None, **flags: Any) -> Settings:
         sheets=_check_sheets(merged.get("sheets", {}), " / ".join(sources)),
         rules=_rules(merged.get("rules"), " / ".join(sources)),
         company=merged.get("report", {}).get("company") or None,
-        sources=tuple(sources),
         show_contacts=_worklist_contacts(merged.get("worklist", {}), " / ".join(sources)),
+        sources=tuple(sources),
     )
 
-
-def _worklist_contacts(section: dict, source: str) -> bool:
-    """[worklist] show_contacts: off unless set to true, so nothing mailed carries a name or phone by default."""
-    value = section.get("show_contacts", False)
-    if not isinstance(value, bool):
-        raise ConfigError(f"{source} [worklist] show_contacts：应为 true 或 false，而不是 {value!r}")
-    return value
