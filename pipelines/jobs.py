@@ -324,4 +324,3 @@ def write_outputs(conn, settings: Settings, run_id: str, month: str, lang: str =
         raise OSError(exc.errno, exc.strerror, str(final / name if name != staging.name else final)) from exc
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-

@@ -126,4 +126,3 @@ def load_settings(config: Path | None = None, **flags: Any) -> Settings:
         show_contacts=_worklist_contacts(merged.get("worklist", {}), " / ".join(sources)),
         sources=tuple(sources),
     )
-
