@@ -1,10 +1,10 @@
 """Prefect flows: the same jobs as the CLI, as a few coarse tasks with retries and artifacts.
 
     kpi-run    one month: ingest → metrics → outputs (what `kpi run` starts)
-    nightly    the month to date, every night at 02:00 (prefect.yaml), then the desk's worklist
-    daily-summary  new exports in and the worklist again at 17:00, for the desk's 17:30 summary
+    nightly    the month to date, every night at 02:00 (prefect.yaml)
     monthly    the previous month's final report, on the 1st at 06:00
     backfill   a range of months
+    daily-summary  at 17:00: new exports in, the desk's worklist again (the nightly run writes it too)
 
 Tasks get the open warehouse connection in-process; nothing is cached or persisted by
 Prefect (the warehouse is the record). An I/O hiccup is retried; a data problem is not —
@@ -131,21 +131,11 @@ def _deployed_settings(raw: str | None, warehouse: str | None, out: str | None, 
 @flow(name="nightly", validate_parameters=False)
 def nightly(raw: str | None = None, warehouse: str | None = None, out: str | None = None,
             lang: str = "zh", config: str | None = None) -> jobs.RunResult:
-    """Every night: new exports in, the month-to-date KPIs and report refreshed, then the worklist."""
+    """Every night: new exports in, the month-to-date KPIs and report refreshed."""
     settings = _deployed_settings(raw, warehouse, out, config)
     result = kpi_run(settings, month=jobs.CURRENT, lang=lang, wait_seconds=SCHEDULED_WAIT_SECONDS)
     worklist_after(settings, result)
     return result
-
-
-@flow(name="daily-summary", validate_parameters=False)
-def daily_summary(raw: str | None = None, warehouse: str | None = None, out: str | None = None,
-                  config: str | None = None) -> list[Path]:
-    """At 17:00, for the desk's 17:30 summary (000 §4.10.4.10): the day's new exports in, the worklist
-    and its 日盘点 written again as of now. The month's outputs wait for the night."""
-    settings = _deployed_settings(raw, warehouse, out, config)
-    jobs.ingest_run(settings, SCHEDULED_WAIT_SECONDS)  # a run of its own (`ingest`), under the writer lock
-    return worklist_task(settings, jobs.now_local(settings))
 
 
 @flow(name="monthly", validate_parameters=False)
@@ -164,3 +154,13 @@ def backfill(first: str, last: str, raw: str | None = None, warehouse: str | Non
     settings = _deployed_settings(raw, warehouse, out, config)
     return [kpi_run(settings, month=m, lang=lang, wait_seconds=SCHEDULED_WAIT_SECONDS)
             for m in months_between(first, last)]
+
+
+@flow(name="daily-summary", validate_parameters=False)
+def daily_summary(raw: str | None = None, warehouse: str | None = None, out: str | None = None,
+                  config: str | None = None) -> list[Path]:
+    """At 17:00, for the desk's 17:30 summary (000 §4.10.4.10): the day's new exports in, the worklist
+    and its 日盘点 written again as of now. The month's outputs wait for the night."""
+    settings = _deployed_settings(raw, warehouse, out, config)
+    jobs.ingest_run(settings, SCHEDULED_WAIT_SECONDS)  # a run of its own (`ingest`), under the writer lock
+    return worklist_task(settings, jobs.now_local(settings))
