@@ -225,18 +225,20 @@ class WorklistWritten:
 
 
 def write_worklist(conn, settings: Settings, day: dt.date, as_of: dt.datetime, site: str | None = None,
-                   region: str | None = None) -> WorklistWritten:
+                   region: str | None = None, sites: tuple[str, ...] | None = None,
+                   stem: str | None = None) -> WorklistWritten:
     """OUT/daily/YYYY-MM-DD/worklist.html and worklist.xlsx (worklist-<site or region>.* when
-    narrowed), each written whole or not at all."""
+    narrowed; `sites` and `stem`: a recipient's own sites under a name of the caller's), each
+    written whole or not at all."""
     from pipelines import worklist
     from pipelines.atomic import atomically
     from pipelines.worklist import page, workbook
 
     progress.current().stage(f"待办清单 worklist {day}")
-    found = worklist.compute(conn, settings.rules, as_of, site=site, region=region,
+    found = worklist.compute(conn, settings.rules, as_of, site=site, region=region, sites=sites,
                              show_contacts=settings.show_contacts)
     folder = settings.out_dir / "daily" / day.isoformat()
-    stem = "worklist" + "".join(f"-{part}" for part in (site, region) if part)
+    stem = stem or "worklist" + "".join(f"-{part}" for part in (site, region) if part)
     paths = [write_atomically(folder / f"{stem}.html", page.render(found)),
              atomically(folder / f"{stem}.xlsx", lambda partial: workbook.write(found, partial))]
     return WorklistWritten(paths, worklist.per_site(found))

@@ -12,6 +12,7 @@ late by that much; a deadline reached exactly at as-of is due now (overdue, as t
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection
 from dataclasses import dataclass
 
 import duckdb
@@ -88,8 +89,10 @@ def _stale_exports(conn: duckdb.DuckDBPyConnection, rules: dict, as_of: dt.datet
 
 
 def compute(conn: duckdb.DuckDBPyConnection, rules: dict, as_of: dt.datetime, *, site: str | None = None,
-            region: str | None = None, show_contacts: bool = False) -> Worklist:
-    """The open items at as-of (of one site or region if asked), grouped by site, then by
+            region: str | None = None, sites: Collection[str] | None = None,
+            show_contacts: bool = False) -> Worklist:
+    """The open items at as-of (of one site, a region, or the sites a recipient looks after, if
+    asked), grouped by site, then by
     deadline (the latest-overdue first, no deadline last), then oldest first. Reads only: the
     models are temporary tables, so a read-only connection will do."""
     # the facts they read as of now, for as-of's month (the 案场 item asks about that month's
@@ -106,12 +109,14 @@ def compute(conn: duckdb.DuckDBPyConnection, rules: dict, as_of: dt.datetime, *,
         items = items[items["site_id"].isin([site, COMPANY])]
     if region is not None:
         items = items[items["region"].eq(region) | items["site_id"].eq(COMPANY)]
-    sections = _statistics(conn, site, region)
+    if sites is not None:
+        items = items[items["site_id"].isin([*sites, COMPANY])]
+    sections = _statistics(conn, site, region, sites)
     items = items.assign(_kind=items["kind"].map(list(KINDS).index))
     items = items.sort_values(["site_id", "deadline", "age_days", "_kind", "record_id"],
                               ascending=[True, True, False, True, True], na_position="last")
     columns = ITEM_COLUMNS if show_contacts else [c for c in ITEM_COLUMNS if c not in CONTACT_COLUMNS]
-    scope = site or region or "全部项目"
+    scope = site or region or ("、".join(sites) if sites is not None else "全部项目")
     return Worklist(as_of, items[columns].reset_index(drop=True), show_contacts, scope, sections, site is not None)
 
 
@@ -129,7 +134,8 @@ def per_site(found: Worklist) -> list[dict]:
              "今日到期": int(r.today), "已超时": int(r.late)} for r in table.itertuples()]
 
 
-def _statistics(conn: duckdb.DuckDBPyConnection, site: str | None, region: str | None) -> tuple[dict, ...]:
+def _statistics(conn: duckdb.DuckDBPyConnection, site: str | None, region: str | None,
+                sites: Collection[str] | None) -> tuple[dict, ...]:
     """Each statistics model (built by compute) summed over the sites asked for: [{title, period,
     parts: [{name, rows: [(label, count)]}]}], the week's only when as-of falls on a Monday."""
     day, week_key, monday = conn.execute("select summary_day, week_key, is_monday from day_window").fetchone()
@@ -142,9 +148,10 @@ def _statistics(conn: duckdb.DuckDBPyConnection, site: str | None, region: str |
             f"""select part, label, sum(value)::bigint as value
                 from {name} m left join stg_sites s using (site_id)
                 where ($site is null or m.site_id = $site) and ($region is null or s.region = $region)
+                  and ($sites is null or list_contains($sites, m.site_id))
                 group by part, label
                 order by min(part_order), min(label_order) nulls last, value desc, label""",
-            {"site": site, "region": region},
+            {"site": site, "region": region, "sites": None if sites is None else list(sites)},
         ).fetchall()
         parts = [{"name": part, "rows": [(label, value) for p, label, value in rows if p == part]}
                  for part in dict.fromkeys(p for p, _, _ in rows)]

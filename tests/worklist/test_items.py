@@ -96,3 +96,12 @@ def test_per_site_counts_what_is_due_today_and_what_is_late(desk):
     assert (rows["S1"]["待办"], rows["S1"]["今日到期"], rows["S1"]["已超时"]) == (3 + 1 + 2 + 3 + 1 + 1 + 1 + 3, 0, 4)
     assert (rows["全公司"]["待办"], rows["全公司"]["已超时"]) == (5, 1)
     assert (rows["K1"]["待办"], rows["K1"]["已超时"], rows["S2"]["待办"]) == (1, 0, 2)
+
+
+def test_a_recipients_sites_get_their_items_and_statistics_only(desk):
+    # S2 and K1 (a recipient's sites): P1, P2 and K1's submission, with the company-wide exports;
+    # nothing of S1's (its C2 received today, its R9 reported today)
+    found = items(desk, sites=("S2", "K1"))
+    assert set(found.items["record_id"]) == {"P1", "P2", "K1 2026-10", "calls", "visits", "crm_customers",
+                                              "phone_surveys", "mystery_shops"}
+    assert [s["parts"] for s in found.sections] == [[], []]
