@@ -25,6 +25,7 @@ from typing import Annotated
 import duckdb
 
 import typer
+from rich.markup import escape
 from pipelines import jobs, orphans, progress, terminal
 from pipelines.lock import WarehouseBusy
 from pipelines.settings import ConfigError, Settings, load_settings
@@ -383,9 +384,9 @@ def send_command(
         except jobs.NoStandingRun as exc:
             err.print(f"[red]没有 {period} 的指标[/red]：先运行 kpi run --month {period}")
             raise typer.Exit(1) from exc
-    terminal.emit_table(f"邮件 {period}", ["收件人", "主题", "附件", "结果", "尝试", "说明"],
-                        [[d.recipient, d.subject, "、".join(d.attachments), d.outcome, str(d.attempts),
-                          str(d.eml or d.error)] for d in sent])
+    _print_deliveries(f"邮件 {period}", ["收件人", "主题", "附件", "结果", "尝试", "说明"],
+                      [[d.recipient, d.subject, "、".join(d.attachments), d.outcome, d.attempts, d.eml or d.error]
+                       for d in sent])
     raise typer.Exit(1 if any(d.outcome == "failed" for d in sent) else 0)
 
 
@@ -405,5 +406,9 @@ def deliveries_command(
     with _one_line_failures():
         rows = jobs.deliveries(settings, limit, wait)
     headers = ["时间", "类型", "期间", "收件人", "地址", "主题", "附件", "结果", "尝试", "说明"]
-    terminal.emit_table("邮件发送记录 deliveries", headers,
-                        [[f"{at:%Y-%m-%d %H:%M}", *(str(v) for v in rest)] for at, *rest in rows])
+    _print_deliveries("邮件发送记录 deliveries", headers, [[f"{at:%Y-%m-%d %H:%M}", *rest] for at, *rest in rows])
+
+
+def _print_deliveries(title: str, headers: list[str], rows: list[list]) -> None:
+    """Cells are text, never markup: a reason such as 「未配置 [delivery.smtp] host」 shows as it is."""
+    terminal.emit_table(title, headers, [[escape(str(cell)) for cell in row] for row in rows])

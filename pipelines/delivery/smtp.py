@@ -71,6 +71,8 @@ def send(smtp: Smtp, secret: str | None, message: EmailMessage, sleep=time.sleep
             raise
         except (smtplib.SMTPException, OSError) as exc:
             reason = scrub(f"{type(exc).__name__}: {exc}", secret)
+        except UnicodeEncodeError:  # smtplib's AUTH sends ASCII only: trying again cannot help
+            raise SendFailed("SMTP 的用户名或密码含非 ASCII 字符，smtplib 无法登录", attempt) from None
         if attempt < smtp.attempts:
             sleep(smtp.backoff_seconds * 2 ** (attempt - 1))
     raise SendFailed(reason, smtp.attempts)

@@ -84,7 +84,7 @@ def start(mailbox: Mailbox, password: str | None = None) -> tuple[Controller, Se
     def authenticate(server, session, envelope, mechanism, auth_data):
         ok = isinstance(auth_data, LoginPassword) and auth_data.password.decode() == password
         mailbox.logins.append((auth_data.login.decode(), "ok" if ok else "refused"))
-        return AuthResult(success=ok)
+        return AuthResult(success=ok, handled=False)  # the server answers 235 or 535 itself
 
     port = free_port()
     extra = {"authenticator": authenticate, "auth_required": True, "auth_require_tls": False} if password else {}
