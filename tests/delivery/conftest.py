@@ -53,8 +53,15 @@ class Mailbox:
 
     received: list[Received] = field(default_factory=list)
     refuse: bool = False
+    refuse_rcpt: set[str] = field(default_factory=set)  # addresses answered 550, the others taken
     attempts: int = 0
     logins: list[tuple[str, str]] = field(default_factory=list)
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address in self.refuse_rcpt:
+            return "550 5.1.1 no such mailbox"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
         self.attempts += 1

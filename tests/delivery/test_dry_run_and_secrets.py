@@ -96,3 +96,23 @@ def test_a_missing_password_variable_fails_each_mail_saying_which(raw, tmp_path,
     sent = jobs.send(month.settings, "monthly", MONTH)
     assert {(d.outcome, d.error) for d in sent} == {("failed", "环境变量 KPI_TEST_SMTP_PASSWORD 未设置：没有 SMTP 密码")}
     assert smtp_server.mailbox.attempts == 0
+
+
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS", "ignore:Session.login_data")
+def test_the_password_can_come_from_a_prefect_secret_block(raw, tmp_path, monkeypatch):
+    """The block is looked up by name when sending (Prefect's own storage stands in here: the
+    test gives Secret.load the block's value, the SMTP server checks the login)."""
+    from prefect.blocks.system import Secret
+
+    looked_up = []
+    monkeypatch.setattr(Secret, "load", classmethod(lambda cls, name: looked_up.append(name) or Secret(value=PASSWORD)))
+    mailbox = Mailbox()
+    controller, server = start(mailbox, password=PASSWORD)
+    try:
+        month = standing_month(raw, tmp_path, delivery_toml(server.port, 'user = "kpi"\npassword_block = "kpi-smtp"\n'))
+        sent = jobs.send(month.settings, "monthly", MONTH)
+    finally:
+        controller.stop()
+    assert {d.outcome for d in sent} == {"sent"}
+    assert looked_up == ["kpi-smtp"]  # once per send, not per mail
+    assert mailbox.logins == [("kpi", "ok")] * 4

@@ -161,3 +161,13 @@ def test_the_default_worklist_hook_gives_the_days_files_that_exist(raw, tmp_path
     assert deliver.worklist_files(month.settings, "2026-10-15", ["S1"]) == [day / "worklist.xlsx"]
     (day / "worklist.html").write_text("<html></html>", encoding="utf-8")
     assert deliver.worklist_files(month.settings, "2026-10-15", ["S1"]) == [day / "worklist.html", day / "worklist.xlsx"]
+
+
+def test_an_address_refused_among_others_is_recorded_as_partial(raw, tmp_path, smtp_server):
+    month = standing_month(raw, tmp_path, delivery_toml(smtp_server.port))
+    smtp_server.mailbox.refuse_rcpt = {"s1-lead@example.com"}
+    sent = {d.recipient: d for d in jobs.send(month.settings, "monthly", MONTH)}
+    assert (sent["site:S1"].outcome, sent["site:S1"].attempts) == ("partial", 1)
+    assert sent["site:S1"].error.startswith("服务器拒收：s1-lead@example.com")
+    assert len(smtp_server.mailbox.to("s1@example.com")) == 1  # the desk still has its mail
+    assert {d.outcome for name, d in sent.items() if name != "site:S1"} == {"sent"}
