@@ -114,6 +114,14 @@ def _plan(delivery: Delivery, wants: Callable[[Recipient], bool], sites: list[Si
     return planned
 
 
+NAMES_SHOWN = 10  # head office's mail at group scale names a few sites, not a thousand
+
+
+def _names(own: tuple[Site, ...]) -> str:
+    shown = "、".join(s.name for s in own[:NAMES_SHOWN])
+    return shown + (f" 等 {len(own)} 个项目" if len(own) > NAMES_SHOWN else "")
+
+
 def _title(settings: Settings) -> str:
     return settings.company or ""
 
@@ -152,7 +160,7 @@ def plan_month(conn, settings: Settings, month: str, report_run_id: str) -> list
         scope = scope_name(recipient, own)
         subject = f"{_title(settings)}客服KPI月报 {month}｜{scope}"
         lines = [f"{month} 月度指标（运行 {report_run_id}，数据截至 {as_of:%Y-%m-%d %H:%M}）。",
-                 f"范围：{scope}（{len(own)} 个项目：{'、'.join(s.name for s in own)}）。",
+                 f"范围：{scope}（{len(own)} 个项目：{_names(own)}）。",
                  f"{met} 项达标，{len(missed)} 项未达标" + ("，见下表。" if missed else "。")]
         attached = tuple(report) if recipient.company_report else ()
         if attached:
@@ -184,7 +192,7 @@ def plan_worklists(conn, settings: Settings, date: str) -> list[Planned]:
                       for f in files)
         page = next((f for f in files if f.suffix == ".html"), None)
         in_body = page if delivery.worklist_html == "body" else None
-        lines = [f"{date} 的待办工作清单：{scope}（{'、'.join(s.name for s in own)}）。",
+        lines = [f"{date} 的待办工作清单：{scope}（{_names(own)}）。",
                  "附件：" + "、".join(a.name for a in named) + "。"]
         body = in_body.read_text(encoding="utf-8") if in_body else None
         return Planned(recipient, own, messages.content(subject, lines, None, named, body))
@@ -256,8 +264,3 @@ def listing(conn, limit: int) -> list[tuple]:
         """select sent_at, kind, period, recipient, array_to_string("to", ', '), subject,
                   array_to_string(attachments, '、'), outcome, attempts, coalesce(error, '')
            from deliveries order by sent_at desc, recipient limit ?""", [limit]).fetchall()
-
-
-def when(text: str) -> str:
-    """--worklist D: a date as YYYY-MM-DD (ValueError otherwise)."""
-    return dt.date.fromisoformat(text).isoformat()

@@ -171,3 +171,9 @@ def test_an_address_refused_among_others_is_recorded_as_partial(raw, tmp_path, s
     assert sent["site:S1"].error.startswith("服务器拒收：s1-lead@example.com")
     assert len(smtp_server.mailbox.to("s1@example.com")) == 1  # the desk still has its mail
     assert {d.outcome for name, d in sent.items() if name != "site:S1"} == {"sent"}
+
+
+def test_a_mail_names_at_most_ten_sites():
+    sites = tuple(deliver.Site(f"S{n:02d}", f"项目{n}", None) for n in range(1, 13))
+    assert deliver._names(sites) == "项目1、项目2、项目3、项目4、项目5、项目6、项目7、项目8、项目9、项目10 等 12 个项目"
+    assert deliver._names(sites[:2]) == "项目1、项目2"
