@@ -356,7 +356,7 @@ def send_command(
     out: OutOpt = None,
     wait: WaitOpt = 0,
 ):
-    """按 kpi.toml 的 [delivery] 发送邮件。 Mail a month's report or a day's worklists to their recipients.
+    """按 kpi.toml 的 \\[delivery] 发送邮件。 Mail a month's report or a day's worklists to their recipients.
 
     Each recipient gets its own sites only. A mail that fails is tried again, then recorded as
     failed (see kpi deliveries); the exit status is 1 when any failed. --dry-run writes each mail
