@@ -18,6 +18,7 @@ from pathlib import Path
 
 from pipelines import prefect_env  # noqa: F401  (before prefect: its settings are read at import)
 from prefect import flow, get_run_logger, task
+from prefect.artifacts import create_table_artifact
 from prefect.cache_policies import NO_CACHE
 
 from pipelines import jobs, publish
@@ -126,6 +127,10 @@ def delivery_task(settings: Settings, kind: str, period: str) -> list:
     for d in sent:
         said = f"邮件 {period} → {d.recipient}：{d.outcome}" + (f"（{d.error}）" if d.error else "")
         (logger.info if d.outcome == "sent" else logger.warning)(said)
+    # the morning's check in the UI: who got the mail, and who did not and why
+    create_table_artifact(key="kpi-deliveries", description=f"邮件 {period}（详见 kpi deliveries）", table=[
+        {"收件人": d.recipient, "主题": d.subject, "结果": d.outcome, "尝试": d.attempts, "说明": d.error}
+        for d in sent])
     return sent
 
 

@@ -3,6 +3,8 @@ run the month; a mail server that refuses everything fails no flow run and remov
 
 from __future__ import annotations
 
+import json
+
 import duckdb
 
 from tests.delivery.conftest import SITES, delivery_toml
@@ -56,3 +58,9 @@ def test_a_refusing_server_fails_no_monthly_flow_run(raw, tmp_path, smtp_server,
                         ("site:S3", 3, "failed")]
     assert sorted(runs) == [("run", "completed"), ("send", "completed")]
     assert smtp_server.mailbox.attempts == 4 * 3
+    # and the flow run says so in the UI
+    from prefect.artifacts import Artifact
+
+    shown = json.loads(Artifact.get("kpi-deliveries").data)
+    assert [(row["收件人"], row["结果"], row["尝试"]) for row in shown] == [
+        ("head_office", "failed", 3), ("region:东区", "failed", 3), ("site:S1", "failed", 3), ("site:S3", "failed", 3)]
