@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 
 import duckdb
+import pytest
 
 from pipelines import jobs
 from pipelines.delivery import deliver
@@ -118,15 +119,16 @@ def test_a_refusing_server_is_retried_then_recorded_failed_and_the_outputs_stay(
         conn.close()
 
 
-def test_starttls_is_not_asked_of_the_plain_local_server_unless_configured(raw, tmp_path, smtp_server):
-    """security = "none" sends in the clear (the tests' server has no TLS); "starttls" against it
-    fails and says why, rather than falling back to sending in the clear."""
-    toml = delivery_toml(smtp_server.port).replace('security = "none"', 'security = "starttls"')
+@pytest.mark.parametrize(("security", "said"), [("starttls", "STARTTLS"), ("ssl", "SSLError")])
+def test_tls_is_not_asked_of_the_plain_local_server_unless_configured(raw, tmp_path, smtp_server, security, said):
+    """security = "none" sends in the clear (the tests' server has no TLS: every other test here);
+    "starttls" or "ssl" against it fails and says why, never falling back to sending in the clear."""
+    toml = delivery_toml(smtp_server.port).replace('security = "none"', f'security = "{security}"')
     month = standing_month(raw, tmp_path, toml)
     sent = jobs.send(month.settings, "monthly", MONTH)
     assert smtp_server.mailbox.received == []
     assert {d.outcome for d in sent} == {"failed"}
-    assert all("STARTTLS" in d.error for d in sent)
+    assert all(said in d.error for d in sent), [d.error for d in sent]
 
 
 def test_the_recorded_deliveries_say_who_got_what(raw, tmp_path, smtp_server):

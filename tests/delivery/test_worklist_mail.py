@@ -83,3 +83,13 @@ def test_no_worklist_for_the_day_is_recorded_not_sent(raw, tmp_path, smtp_server
     sent = jobs.send(month.settings, "worklist", DAY)
     assert {(d.outcome, d.error) for d in sent} == {("skipped", f"没有 {DAY} 的工作清单文件")}
     assert smtp_server.mailbox.received == []
+
+
+def test_a_dry_run_writes_the_days_worklist_mails_under_its_outbox(raw, tmp_path, monkeypatch):
+    month = standing_month(raw, tmp_path, delivery_toml(None))
+    per_site_worklists(monkeypatch, month.out)
+    sent = jobs.send(month.settings, "worklist", DAY, dry_run=True)
+    outbox = month.out / "daily" / DAY / "outbox"
+    # numbered in the config's order of recipients that get a worklist (head office does not)
+    assert sorted(p.name for p in outbox.iterdir()) == ["01-region-东区.eml", "02-site-S1.eml", "03-site-S3.eml"]
+    assert {d.outcome for d in sent} == {"dry_run"}
