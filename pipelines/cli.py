@@ -379,7 +379,7 @@ def send_command(
         try:
             sent = jobs.send(settings, kind, period, dry_run, wait)
         except jobs.NoDelivery as exc:
-            err.print(f"[red]没有收件人[/red] {exc}（见 README：邮件发送）")
+            err.print(f"[red]没有收件人[/red] {escape(str(exc))}（见 README：Delivery by e-mail）")
             raise typer.Exit(2) from exc
         except jobs.NoStandingRun as exc:
             err.print(f"[red]没有 {period} 的指标[/red]：先运行 kpi run --month {period}")
@@ -393,18 +393,21 @@ def send_command(
 @app.command("deliveries")
 def deliveries_command(
     limit: Annotated[int, typer.Option("--limit", help="显示最近几封。 How many, newest first.")] = 50,
+    period: Annotated[
+        str | None, typer.Option("--period", help="只看该月（YYYY-MM）或该日（YYYY-MM-DD）的。 One month or day.")
+    ] = None,
     config: ConfigOpt = None,
     warehouse_file: WarehouseOpt = None,
     wait: WaitOpt = 0,
 ):
     """已发送的邮件。 What was mailed: when, which month or day, to whom, what, and how it went.
 
-    Example:  kpi deliveries --limit 20
+    Example:  kpi deliveries --period 2026-10
     """
     settings = _settings(config, warehouse=warehouse_file)
     _need_warehouse(settings, "kpi run")
     with _one_line_failures():
-        rows = jobs.deliveries(settings, limit, wait)
+        rows = jobs.deliveries(settings, limit, period, wait)
     headers = ["时间", "类型", "期间", "收件人", "地址", "主题", "附件", "结果", "尝试", "说明"]
     _print_deliveries("邮件发送记录 deliveries", headers, [[f"{at:%Y-%m-%d %H:%M}", *rest] for at, *rest in rows])
 

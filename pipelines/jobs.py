@@ -312,9 +312,10 @@ def send(settings: Settings, kind: str, period: str, dry_run: bool = False, wait
         return deliver.deliver(conn, settings, kind, period, run_id, planned, dry_run, report_run)
 
 
-def deliveries(settings: Settings, limit: int = 50, wait_seconds: float = 0) -> list[tuple]:
-    """`kpi deliveries`: the latest mails tried, newest first, read-only."""
+def deliveries(settings: Settings, limit: int = 50, period: str | None = None,
+               wait_seconds: float = 0) -> list[tuple]:
+    """`kpi deliveries`: the latest mails tried (of one month or day), newest first, read-only."""
     from pipelines.delivery import deliver
 
     with reading(settings, wait_seconds) as conn:
-        return deliver.listing(conn, limit)
+        return deliver.listing(conn, limit, period)

@@ -255,12 +255,14 @@ def _one(delivery: Delivery, item: Planned, number: int, outbox: Path, dry_run: 
     return Delivered(**said, outcome="sent", attempts=sent.attempts)
 
 
-def listing(conn, limit: int) -> list[tuple]:
-    """The latest deliveries, newest first (none before the first send: no table yet)."""
+def listing(conn, limit: int, period: str | None = None) -> list[tuple]:
+    """The latest deliveries (of one month or day, when given), newest first; none before the
+    first send (no table yet)."""
     exists = conn.execute("select count(*) from information_schema.tables where table_name = 'deliveries'").fetchone()
     if not exists[0]:
         return []
     return conn.execute(
         """select sent_at, kind, period, recipient, array_to_string("to", ', '), subject,
                   array_to_string(attachments, '、'), outcome, attempts, coalesce(error, '')
-           from deliveries order by sent_at desc, recipient limit ?""", [limit]).fetchall()
+           from deliveries where ? is null or period = ?
+           order by sent_at desc, recipient limit ?""", [period, period, limit]).fetchall()

@@ -41,6 +41,8 @@ def test_a_dry_run_needs_no_smtp_server(raw, tmp_path):
     assert len(list((month.out / MONTH / "outbox").glob("*.eml"))) == 4
     listed = CliRunner().invoke(cli.app, ["deliveries", "--warehouse", str(raw.db_path)])
     assert listed.exit_code == 0 and listed.output.count("dry_run") == 4
+    other = CliRunner().invoke(cli.app, ["deliveries", "--warehouse", str(raw.db_path), "--period", "2026-09"])
+    assert other.exit_code == 0 and "dry_run" not in other.output
 
 
 def test_sending_without_a_server_configured_fails_each_mail_and_exits_1(raw, tmp_path):
@@ -116,3 +118,13 @@ def test_the_password_can_come_from_a_prefect_secret_block(raw, tmp_path, monkey
     assert {d.outcome for d in sent} == {"sent"}
     assert looked_up == ["kpi-smtp"]  # once per send, not per mail
     assert mailbox.logins == [("kpi", "ok")] * 4
+
+
+def test_send_without_a_delivery_section_says_so(raw, tmp_path):
+    month = standing_month(raw, tmp_path, "")
+    result = CliRunner().invoke(cli.app, ["send", "--month", MONTH, "--config", str(tmp_path / "kpi-delivery.toml"),
+                                          "--warehouse", str(raw.db_path), "--out", str(month.out)])
+    assert result.exit_code == 2
+    assert "配置中没有 [delivery]" in result.output
+    listed = CliRunner().invoke(cli.app, ["deliveries", "--warehouse", str(raw.db_path)])
+    assert listed.exit_code == 0 and "site:" not in listed.output  # nothing sent yet: an empty list
