@@ -301,6 +301,8 @@ def send(settings: Settings, kind: str, period: str, dry_run: bool = False, wait
 
     if settings.delivery is None:
         raise NoDelivery("配置中没有 [delivery]：没有收件人")
+    if kind == "monthly" and period == CURRENT:  # --month current: this month to date, as `kpi run` reads it
+        period = periods.month_of(now_local(settings))
     with recorded_run(settings, "send", wait_seconds=wait_seconds) as (conn, run_id):
         if kind == "monthly":
             report_run = latest_run(conn, period)
