@@ -11,6 +11,8 @@ from pathlib import Path
 from typing import Any
 
 from pipelines import rules as declared_rules
+from pipelines.delivery.config import Delivery, DeliveryError
+from pipelines.delivery.config import parse as parse_delivery
 from schemas.declarations import datasets
 
 DEFAULTS = Path(__file__).with_name("defaults.toml")
@@ -31,6 +33,7 @@ class Settings:
     rules: dict[str, Any] = field(default_factory=dict)  # contract §2 interpretations
     company: str | None = None  # the name in the report's title and page header
     sources: tuple[str, ...] = ()  # the config files merged, for the run record
+    delivery: Delivery | None = None  # [delivery]: who gets which mail (None: nothing is sent)
 
     def record(self) -> dict[str, Any]:
         """What a run stores about the settings it used."""
@@ -43,6 +46,7 @@ class Settings:
             "rules": declared_rules.plain(self.rules),
             "company": self.company,
             "config_files": list(self.sources),
+            "delivery": self.delivery.public() if self.delivery else None,
         }
 
 
@@ -115,4 +119,12 @@ def load_settings(config: Path | None = None, **flags: Any) -> Settings:
         rules=_rules(merged.get("rules"), " / ".join(sources)),
         company=merged.get("report", {}).get("company") or None,
         sources=tuple(sources),
+        delivery=_delivery(merged.get("delivery"), " / ".join(sources)),
     )
+
+
+def _delivery(section: dict | None, source: str) -> Delivery | None:
+    try:
+        return parse_delivery(section, source)
+    except DeliveryError as exc:
+        raise ConfigError(str(exc)) from exc
