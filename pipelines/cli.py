@@ -9,6 +9,8 @@
     kpi run                  the monthly job: ingest, compute, write OUT/YYYY-MM/
     kpi report               write a month's report again from its latest run
     kpi check FILE           a dry run of one export: how it would be read, nothing written
+    kpi send                 mail a month's report or a day's worklists ([delivery] in kpi.toml)
+    kpi deliveries           what was mailed, to whom, and how it went
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from typing import Annotated
 import duckdb
 
 import typer
+from rich.markup import escape
 from pipelines import jobs, orphans, progress, terminal
 from pipelines.lock import WarehouseBusy
 from pipelines.settings import ConfigError, Settings, load_settings
@@ -379,3 +382,80 @@ def demo_data_command(
         written = generate(out, sites=sites, months=span, seed=seed, scale=scale)
     files = sum(len(paths) for paths in written.values())
     console.print(f"已生成 {files} 个导出文件，{len(written)} 个数据集 → {out}")
+
+
+@app.command("send")
+def send_command(
+    month: Annotated[
+        str | None, typer.Option("--month", help="发送该月（YYYY-MM）的月报。 Mail the month's report.")
+    ] = None,
+    worklist: Annotated[
+        str | None, typer.Option("--worklist", help="发送该日（YYYY-MM-DD）的工作清单。 Mail the day's worklists.")
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="不发送，把每封邮件写成 .eml 文件（outbox/）。 Write .eml files instead.")
+    ] = False,
+    config: ConfigOpt = None,
+    warehouse_file: WarehouseOpt = None,
+    out: OutOpt = None,
+    wait: WaitOpt = 0,
+):
+    """按 kpi.toml 的 \\[delivery] 发送邮件。 Mail a month's report or a day's worklists to their recipients.
+
+    Each recipient gets its own sites only. A mail that fails is tried again, then recorded as
+    failed (see kpi deliveries); the exit status is 1 when any failed. --dry-run writes each mail
+    as an .eml file under OUT/YYYY-MM/outbox/ or OUT/daily/YYYY-MM-DD/outbox/ instead.
+
+    Example:  kpi send --month 2026-10 --dry-run
+    """
+    settings = _settings(config, warehouse=warehouse_file, out=out)
+    if (month is None) == (worklist is None):
+        err.print("[red]请指定[/red] --month YYYY-MM 或 --worklist YYYY-MM-DD 之一")
+        raise typer.Exit(2)
+    kind, period = ("monthly", month) if month else ("worklist", worklist)
+    try:
+        period = _when(settings, period, None)[0] if month else dt.date.fromisoformat(period).isoformat()
+    except ValueError as exc:
+        err.print(f"[red]日期无效[/red] --worklist {worklist}（例：2026-10-15）")
+        raise typer.Exit(2) from exc
+    _need_warehouse(settings, "kpi run")
+    with _one_line_failures():
+        try:
+            sent = jobs.send(settings, kind, period, dry_run, wait)
+        except jobs.NoDelivery as exc:
+            err.print(f"[red]没有收件人[/red] {escape(str(exc))}（见 README：Delivery by e-mail）")
+            raise typer.Exit(2) from exc
+        except jobs.NoStandingRun as exc:
+            err.print(f"[red]没有 {period} 的指标[/red]：先运行 kpi run --month {period}")
+            raise typer.Exit(1) from exc
+    _print_deliveries(f"邮件 {period}", ["收件人", "主题", "附件", "结果", "尝试", "说明"],
+                      [[d.recipient, d.subject, "、".join(d.attachments), d.outcome, d.attempts, d.eml or d.error]
+                       for d in sent])
+    raise typer.Exit(1 if any(d.outcome == "failed" for d in sent) else 0)
+
+
+@app.command("deliveries")
+def deliveries_command(
+    limit: Annotated[int, typer.Option("--limit", help="显示最近几封。 How many, newest first.")] = 50,
+    period: Annotated[
+        str | None, typer.Option("--period", help="只看该月（YYYY-MM）或该日（YYYY-MM-DD）的。 One month or day.")
+    ] = None,
+    config: ConfigOpt = None,
+    warehouse_file: WarehouseOpt = None,
+    wait: WaitOpt = 0,
+):
+    """已发送的邮件。 What was mailed: when, which month or day, to whom, what, and how it went.
+
+    Example:  kpi deliveries --period 2026-10
+    """
+    settings = _settings(config, warehouse=warehouse_file)
+    _need_warehouse(settings, "kpi run")
+    with _one_line_failures():
+        rows = jobs.deliveries(settings, limit, period, wait)
+    headers = ["时间", "类型", "期间", "收件人", "地址", "主题", "附件", "结果", "尝试", "说明"]
+    _print_deliveries("邮件发送记录 deliveries", headers, [[f"{at:%Y-%m-%d %H:%M}", *rest] for at, *rest in rows])
+
+
+def _print_deliveries(title: str, headers: list[str], rows: list[list]) -> None:
+    """Cells are text, never markup: a reason such as 「未配置 [delivery.smtp] host」 shows as it is."""
+    terminal.emit_table(title, headers, [[escape(str(cell)) for cell in row] for row in rows])

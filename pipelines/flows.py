@@ -1,8 +1,8 @@
 """Prefect flows: the same jobs as the CLI, as a few coarse tasks with retries and artifacts.
 
     kpi-run    one month: ingest → metrics → outputs (what `kpi run` starts)
-    nightly    the month to date, every night at 02:00 (prefect.yaml)
-    monthly    the previous month's final report, on the 1st at 06:00
+    nightly    the month to date, every night at 02:00 (prefect.yaml); then the day's worklist, mailed
+    monthly    the previous month's final report, on the 1st at 06:00; then mailed
     backfill   a range of months
     daily-summary  at 17:00: new exports in, the desk's worklist again (the nightly run writes it too)
 
@@ -19,6 +19,7 @@ from pathlib import Path
 
 from pipelines import prefect_env  # noqa: F401  (before prefect: its settings are read at import)
 from prefect import flow, get_run_logger, task
+from prefect.artifacts import create_table_artifact
 from prefect.cache_policies import NO_CACHE
 
 from pipelines import jobs, publish
@@ -128,23 +129,52 @@ def _deployed_settings(raw: str | None, warehouse: str | None, out: str | None, 
     return settings
 
 
+@task(name="发送邮件 delivery", cache_policy=NO_CACHE)
+def delivery_task(settings: Settings, kind: str, period: str) -> list:
+    """After the outputs, the month's mail (`monthly`) or the day's worklists (`worklist`), when
+    [delivery] enabled = true. Never the flow run's failure: the computation and its outputs stand
+    whatever the mail server does; each mail's outcome is in `deliveries`, and whatever stopped
+    the sending as a whole (the warehouse busy past the wait, no report) is logged as an error."""
+    logger = get_run_logger()
+    if settings.delivery is None or not settings.delivery.enabled:
+        logger.info("邮件发送未启用（kpi.toml [delivery] enabled = true 后，定时运行会发送）")
+        return []
+    try:
+        sent = jobs.send(settings, kind, period, wait_seconds=SCHEDULED_WAIT_SECONDS)
+    except Exception as exc:  # reported here, never raised: see the docstring
+        logger.error(f"邮件未能发送（{period}）：{type(exc).__name__}: {exc}")
+        return []
+    for d in sent:
+        said = f"邮件 {period} → {d.recipient}：{d.outcome}" + (f"（{d.error}）" if d.error else "")
+        (logger.info if d.outcome == "sent" else logger.warning)(said)
+    # the morning's check in the UI: who got the mail, and who did not and why
+    create_table_artifact(key="kpi-deliveries", description=f"邮件 {period}（详见 kpi deliveries）", table=[
+        {"收件人": d.recipient, "主题": d.subject, "结果": d.outcome, "尝试": d.attempts, "说明": d.error}
+        for d in sent])
+    return sent
+
+
 @flow(name="nightly", validate_parameters=False)
 def nightly(raw: str | None = None, warehouse: str | None = None, out: str | None = None,
             lang: str = "zh", config: str | None = None) -> jobs.RunResult:
-    """Every night: new exports in, the month-to-date KPIs and report refreshed."""
+    """Every night: new exports in, the month-to-date KPIs and report refreshed; then the day's
+    worklist written and mailed to the desks."""
     settings = _deployed_settings(raw, warehouse, out, config)
     result = kpi_run(settings, month=jobs.CURRENT, lang=lang, wait_seconds=SCHEDULED_WAIT_SECONDS)
-    worklist_after(settings, result)
+    worklist_after(settings, result)  # written first: the mail carries it
+    delivery_task(settings, "worklist", result.as_of.date().isoformat())
     return result
 
 
 @flow(name="monthly", validate_parameters=False)
 def monthly(raw: str | None = None, warehouse: str | None = None, out: str | None = None,
             lang: str = "zh", config: str | None = None) -> jobs.RunResult:
-    """On the 1st: the previous month's final report."""
+    """On the 1st: the previous month's final report; then mailed to its readers."""
     settings = _deployed_settings(raw, warehouse, out, config)
     month = month_before(month_of(jobs.now_local(settings)))
-    return kpi_run(settings, month=month, lang=lang, wait_seconds=SCHEDULED_WAIT_SECONDS)
+    result = kpi_run(settings, month=month, lang=lang, wait_seconds=SCHEDULED_WAIT_SECONDS)
+    delivery_task(settings, "monthly", result.month)
+    return result
 
 
 @flow(name="backfill", validate_parameters=False)

@@ -326,3 +326,38 @@ def write_outputs(conn, settings: Settings, run_id: str, month: str, lang: str =
         raise OSError(exc.errno, exc.strerror, str(final / name if name != staging.name else final)) from exc
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+
+
+class NoDelivery(LookupError):
+    """kpi.toml has no [delivery]: nobody to send to."""
+
+
+def send(settings: Settings, kind: str, period: str, dry_run: bool = False, wait_seconds: float = 0) -> list:
+    """`kpi send` and the flows' delivery task: the month's mail (kind `monthly`, period YYYY-MM,
+    from its standing run) or the day's worklists (kind `worklist`, period YYYY-MM-DD) to each
+    configured recipient, as a run of its own (command `send`) under the writer lock, each mail
+    recorded in `deliveries`. A mail that fails is recorded, not raised."""
+    from pipelines.delivery import deliver  # only a run that sends needs the mail modules
+
+    if settings.delivery is None:
+        raise NoDelivery("配置中没有 [delivery]：没有收件人")
+    if kind == "monthly" and period == CURRENT:  # --month current: this month to date, as `kpi run` reads it
+        period = periods.month_of(now_local(settings))
+    with recorded_run(settings, "send", wait_seconds=wait_seconds) as (conn, run_id):
+        if kind == "monthly":
+            report_run = latest_run(conn, period)
+            if report_run is None:
+                raise NoStandingRun(period)
+            planned = deliver.plan_month(conn, settings, period, report_run)
+        else:
+            report_run, planned = None, deliver.plan_worklists(conn, settings, period)
+        return deliver.deliver(conn, settings, kind, period, run_id, planned, dry_run, report_run)
+
+
+def deliveries(settings: Settings, limit: int = 50, period: str | None = None,
+               wait_seconds: float = 0) -> list[tuple]:
+    """`kpi deliveries`: the latest mails tried (of one month or day), newest first, read-only."""
+    from pipelines.delivery import deliver
+
+    with reading(settings, wait_seconds) as conn:
+        return deliver.listing(conn, limit, period)

@@ -11,6 +11,8 @@ from pathlib import Path
 from typing import Any
 
 from pipelines import rules as declared_rules
+from pipelines.delivery.config import Delivery, DeliveryError
+from pipelines.delivery.config import parse as parse_delivery
 from schemas.declarations import datasets
 
 DEFAULTS = Path(__file__).with_name("defaults.toml")
@@ -32,6 +34,7 @@ class Settings:
     company: str | None = None  # the name in the report's title and page header
     show_contacts: bool = False  # [worklist] show_contacts: names and phones on the desk's worklist
     sources: tuple[str, ...] = ()  # the config files merged, for the run record
+    delivery: Delivery | None = None  # [delivery]: who gets which mail (None: nothing is sent)
 
     def record(self) -> dict[str, Any]:
         """What a run stores about the settings it used."""
@@ -44,6 +47,7 @@ class Settings:
             "rules": declared_rules.plain(self.rules),
             "company": self.company,
             "config_files": list(self.sources),
+            "delivery": self.delivery.public() if self.delivery else None,
         }
 
 
@@ -125,4 +129,12 @@ def load_settings(config: Path | None = None, **flags: Any) -> Settings:
         company=merged.get("report", {}).get("company") or None,
         show_contacts=_worklist_contacts(merged.get("worklist", {}), " / ".join(sources)),
         sources=tuple(sources),
+        delivery=_delivery(merged.get("delivery"), " / ".join(sources)),
     )
+
+
+def _delivery(section: dict | None, source: str) -> Delivery | None:
+    try:
+        return parse_delivery(section, source)
+    except DeliveryError as exc:
+        raise ConfigError(str(exc)) from exc
