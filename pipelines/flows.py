@@ -130,7 +130,7 @@ def _deployed_settings(raw: str | None, warehouse: str | None, out: str | None, 
 
 
 @task(name="发送邮件 delivery", cache_policy=NO_CACHE)
-def delivery_task(settings: Settings, kind: str, period: str) -> list:
+def delivery_task(settings: Settings, kind: str, period: str, as_of: dt.datetime | None = None) -> list:
     """After the outputs, the month's mail (`monthly`) or the day's worklists (`worklist`), when
     [delivery] enabled = true. Never the flow run's failure: the computation and its outputs stand
     whatever the mail server does; each mail's outcome is in `deliveries`, and whatever stopped
@@ -140,7 +140,7 @@ def delivery_task(settings: Settings, kind: str, period: str) -> list:
         logger.info("邮件发送未启用（kpi.toml [delivery] enabled = true 后，定时运行会发送）")
         return []
     try:
-        sent = jobs.send(settings, kind, period, wait_seconds=SCHEDULED_WAIT_SECONDS)
+        sent = jobs.send(settings, kind, period, wait_seconds=SCHEDULED_WAIT_SECONDS, as_of=as_of)
     except Exception as exc:  # reported here, never raised: see the docstring
         logger.error(f"邮件未能发送（{period}）：{type(exc).__name__}: {exc}")
         return []
@@ -162,7 +162,8 @@ def nightly(raw: str | None = None, warehouse: str | None = None, out: str | Non
     settings = _deployed_settings(raw, warehouse, out, config)
     result = kpi_run(settings, month=jobs.CURRENT, lang=lang, wait_seconds=SCHEDULED_WAIT_SECONDS)
     worklist_after(settings, result)  # written first: the mail carries it
-    delivery_task(settings, "worklist", result.as_of.date().isoformat())
+    # each desk's own sites at the run's as-of, as the worklist just written
+    delivery_task(settings, "worklist", result.as_of.date().isoformat(), result.as_of)
     return result
 
 

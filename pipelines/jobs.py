@@ -332,7 +332,8 @@ class NoDelivery(LookupError):
     """kpi.toml has no [delivery]: nobody to send to."""
 
 
-def send(settings: Settings, kind: str, period: str, dry_run: bool = False, wait_seconds: float = 0) -> list:
+def send(settings: Settings, kind: str, period: str, dry_run: bool = False, wait_seconds: float = 0,
+         as_of: dt.datetime | None = None) -> list:
     """`kpi send` and the flows' delivery task: the month's mail (kind `monthly`, period YYYY-MM,
     from its standing run) or the day's worklists (kind `worklist`, period YYYY-MM-DD) to each
     configured recipient, as a run of its own (command `send`) under the writer lock, each mail
@@ -350,8 +351,16 @@ def send(settings: Settings, kind: str, period: str, dry_run: bool = False, wait
                 raise NoStandingRun(period)
             planned = deliver.plan_month(conn, settings, period, report_run)
         else:
-            report_run, planned = None, deliver.plan_worklists(conn, settings, period)
+            when = as_of or _worklist_send_as_of(settings, dt.date.fromisoformat(period))
+            report_run, planned = None, deliver.plan_worklists(conn, settings, period, when)
         return deliver.deliver(conn, settings, kind, period, run_id, planned, dry_run, report_run)
+
+
+def _worklist_send_as_of(settings: Settings, day: dt.date) -> dt.datetime:
+    """`kpi send --worklist D` by hand: today's as known now, another day's as the desk found it
+    when that day began (as `kpi worklist --date D`)."""
+    now = now_local(settings)
+    return now if day == now.date() else worklist_as_of(settings, day, None)[1]
 
 
 def deliveries(settings: Settings, limit: int = 50, period: str | None = None,

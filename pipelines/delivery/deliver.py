@@ -76,14 +76,16 @@ class Delivered:
     eml: Path | None = None
 
 
-def worklist_files(settings: Settings, date: str, site_ids: list[str]) -> list[Path]:
-    """The worklist files for `date` covering `site_ids`: the hook between the worklist and its mail.
+def worklist_files(conn, settings: Settings, date: str, as_of: dt.datetime, recipient: Recipient,
+                   site_ids: list[str]) -> list[Path]:
+    """The worklist of the recipient's own sites at as-of, written for it (OUT/daily/<date>/
+    worklist-<recipient>.html and .xlsx; head office: the whole worklist.*): a site's desk reads
+    its own items only, a region's people their region's."""
+    from pipelines import jobs  # the worklist job; the mail modules load only when a run sends
 
-    For now the day's whole worklist (OUT/daily/<date>/worklist.html and worklist.xlsx, those
-    present), which holds every site; the worklist job will render a recipient's own sites'
-    files and return those here, so a site's desk reads its own items only."""
-    folder = settings.out_dir / "daily" / date
-    return [path for path in (folder / "worklist.html", folder / "worklist.xlsx") if path.is_file()]
+    mine = None if recipient.scope == "head_office" else tuple(site_ids)
+    stem = "worklist" if mine is None else f"worklist-{_slug(recipient.label)}"
+    return jobs.write_worklist(conn, settings, dt.date.fromisoformat(date), as_of, sites=mine, stem=stem).paths
 
 
 def sites_of(recipient: Recipient, sites: list[Site]) -> tuple[Site, ...]:
@@ -175,15 +177,15 @@ def plan_month(conn, settings: Settings, month: str, report_run_id: str) -> list
     return _plan(delivery, lambda r: r.monthly, sites, build)
 
 
-def plan_worklists(conn, settings: Settings, date: str) -> list[Planned]:
-    """The day's worklist for each recipient that gets one, from the files `worklist_files` gives
-    for its sites; with none, it is skipped and the reason recorded."""
+def plan_worklists(conn, settings: Settings, date: str, as_of: dt.datetime) -> list[Planned]:
+    """The day's worklist at as-of for each recipient that gets one, of its own sites only
+    (`worklist_files`); with no files, it is skipped and the reason recorded."""
     delivery = settings.delivery
     sites = [Site(*row) for row in conn.execute(
         "select site_id, coalesce(site_name, site_id), region from sites order by site_id").fetchall()]
 
     def build(recipient: Recipient, own: tuple[Site, ...]) -> Planned:
-        files = worklist_files(settings, date, [s.site_id for s in own])
+        files = worklist_files(conn, settings, date, as_of, recipient, [s.site_id for s in own])
         if not files:
             return Planned(recipient, own, None, f"没有 {date} 的工作清单文件")
         scope = scope_name(recipient, own)

@@ -154,17 +154,6 @@ def test_a_site_unknown_to_the_warehouse_is_skipped_and_recorded(raw, tmp_path, 
     assert smtp_server.mailbox.to("s9@example.com") == []
 
 
-def test_the_default_worklist_hook_gives_the_days_files_that_exist(raw, tmp_path):
-    month = standing_month(raw, tmp_path, delivery_toml(None))
-    day = month.out / "daily" / "2026-10-15"
-    assert deliver.worklist_files(month.settings, "2026-10-15", ["S1"]) == []
-    day.mkdir(parents=True)
-    (day / "worklist.xlsx").write_bytes(b"PK")
-    assert deliver.worklist_files(month.settings, "2026-10-15", ["S1"]) == [day / "worklist.xlsx"]
-    (day / "worklist.html").write_text("<html></html>", encoding="utf-8")
-    assert deliver.worklist_files(month.settings, "2026-10-15", ["S1"]) == [day / "worklist.html", day / "worklist.xlsx"]
-
-
 def test_an_address_refused_among_others_is_recorded_as_partial(raw, tmp_path, smtp_server):
     month = standing_month(raw, tmp_path, delivery_toml(smtp_server.port))
     smtp_server.mailbox.refuse_rcpt = {"s1-lead@example.com"}

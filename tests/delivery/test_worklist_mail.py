@@ -1,8 +1,9 @@
-"""The day's worklist mail: each recipient gets the files the worklist hook gives for its own sites,
-and a default worklist mail carries no phone number."""
+"""The day's worklist mail: each recipient gets the worklist of its own sites only (the hook
+computes it for them), and a default worklist mail carries no phone number."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 from pipelines import jobs
@@ -15,7 +16,7 @@ MOBILE = re.compile(rb"(?<!\d)1\d{10}(?!\d)")  # an 11-digit mainland mobile num
 
 def per_site_worklists(monkeypatch, out):
     """What the worklist job will give: one page and one workbook per site, each naming its site."""
-    def files(settings, date, site_ids):
+    def files(conn, settings, date, as_of, recipient, site_ids):
         made = []
         for site in site_ids:
             folder = out / "daily" / date / "sites"
@@ -63,26 +64,44 @@ def shown(message) -> str:
     return "\n".join(parts)
 
 
-def test_a_default_worklist_mail_carries_no_phone_number(raw, tmp_path, smtp_server):
-    """S3 has a site phone in the warehouse; the mail around a default worklist (no contacts)
-    must not add one, in any part, encoded or not."""
+# two complaints received the day before, neither answered: one at S1, one at S2 (both 东区)
+COMPLAINTS = ("投诉编号,项目编号,受理时间,投诉渠道,投诉类别,房号\n"
+              "C-S1-A,S1,2026-10-14 09:00,来电,噪音,1-101\nC-S2-B,S2,2026-10-14 10:00,来电,停车,2-202\n")
+
+
+def text_of(message) -> str:
+    """The text parts a reader sees (the page in the body and attached), decoded."""
+    return "\n".join(part.get_content() for part in message.walk() if part.get_content_maintype() == "text")
+
+
+def test_each_desk_receives_its_own_sites_items_and_no_other(raw, tmp_path, smtp_server):
+    raw.write("complaints", "complaints.csv", COMPLAINTS)
     month = standing_month(raw, tmp_path, delivery_toml(smtp_server.port))
+    sent = jobs.send(month.settings, "worklist", DAY, as_of=dt.datetime(2026, 10, 15, 0, 0))
+    assert {d.recipient: d.outcome for d in sent} == {"region:东区": "sent", "site:S1": "sent", "site:S3": "sent"}
+    s1, = smtp_server.mailbox.to("s1@example.com")
+    east, = smtp_server.mailbox.to("east@example.com")
+    s3, = smtp_server.mailbox.to("s3@example.com")
+    # the 24 h reply of C-S1-A runs out at 10-15 09:00, of C-S2-B at 10:00: S1's desk sees its own only
+    assert "C-S1-A" in text_of(s1) and "C-S2-B" not in text_of(s1)
+    assert "C-S1-A" in text_of(east) and "C-S2-B" in text_of(east)  # 东区 looks after both
+    assert "C-S1-A" not in text_of(s3) and "C-S2-B" not in text_of(s3)
+    assert names(s1) == [f"工作清单-{DAY}-worklist-site-S1.html", f"工作清单-{DAY}-worklist-site-S1.xlsx"]
     day = month.out / "daily" / DAY
-    day.mkdir(parents=True)
-    (day / "worklist.html").write_text("<html><body>S3 投诉 C7 回访，剩 5 小时</body></html>", encoding="utf-8")
+    assert (day / "worklist-site-S1.html").is_file() and (day / "worklist-region-东区.xlsx").is_file()
+
+
+def test_a_default_worklist_mail_carries_no_phone_number(raw, tmp_path, smtp_server):
+    """S3 has a site phone in the warehouse; a default worklist (no contacts) and the mail around
+    it must not carry one, in any part, encoded or not."""
+    raw.write("complaints", "complaints.csv", COMPLAINTS)
+    month = standing_month(raw, tmp_path, delivery_toml(smtp_server.port))
     jobs.send(month.settings, "worklist", DAY)
     s3, = smtp_server.mailbox.to("s3@example.com")
     decoded = b"".join(part.get_payload(decode=True) or b"" for part in s3.walk())
     raw_mail = next(r.raw for r in smtp_server.mailbox.received if "s3@example.com" in r.rcpt_tos)
     assert not MOBILE.search(decoded) and not MOBILE.search(raw_mail)
-    assert "S3 投诉 C7 回访" in s3.get_body(preferencelist=("html",)).get_content()
-
-
-def test_no_worklist_for_the_day_is_recorded_not_sent(raw, tmp_path, smtp_server):
-    month = standing_month(raw, tmp_path, delivery_toml(smtp_server.port))
-    sent = jobs.send(month.settings, "worklist", DAY)
-    assert {(d.outcome, d.error) for d in sent} == {("skipped", f"没有 {DAY} 的工作清单文件")}
-    assert smtp_server.mailbox.received == []
+    assert "三号案场" in s3.get_body(preferencelist=("html",)).get_content()  # its own page is the body
 
 
 def test_a_dry_run_writes_the_days_worklist_mails_under_its_outbox(raw, tmp_path, monkeypatch):
