@@ -126,6 +126,33 @@ def resolve(overrides: dict | None = None) -> dict:
     return rules
 
 
+def recorded(tree: dict) -> dict:
+    """The rules as a run recorded them (runs.settings), each declared rule it lacks — or holds in
+    another shape than today's declaration — at its default: an older run reads, never fails."""
+    rules = resolve()
+    for key, rule in declared().items():
+        found = _find(tree, key)
+        if found is None:
+            continue
+        try:
+            value = typed(found, rule.type, key)
+        except RuleError:
+            continue
+        node, name = _lookup(rules, key)
+        node[name] = value
+    return rules
+
+
+def _find(tree: dict, key: str) -> Any:
+    """The value at a dotted key, or None where the tree has none (the tree left as it is)."""
+    node: Any = tree
+    for part in key.split("."):
+        if not isinstance(node, dict) or part not in node:
+            return None
+        node = node[part]
+    return node
+
+
 def _flatten(overrides: dict, prefix: str = "") -> list[tuple[str, Any]]:
     """(rule key, value) for every rule the overrides set; RuleError for a key no rule has."""
     found = []

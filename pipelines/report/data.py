@@ -15,6 +15,7 @@ from decimal import Decimal
 import duckdb
 
 from pipelines import periods as params
+from pipelines import rules as declared_rules
 from pipelines.freshness import Freshness
 from pipelines.periods import month_before as previous_month  # noqa: F401  (used by context)
 from schemas.declarations import load_order
@@ -218,12 +219,21 @@ def penalties(conn: duckdb.DuckDBPyConnection, run_id: str, month: str) -> dict[
 
 
 def rules(conn: duckdb.DuckDBPyConnection, run_id: str, lang: str) -> dict[str, dict]:
-    """The rules the run used, by key: name, clause, value and its sentence in `lang`."""
+    """The rules the run used, by key: name, clause, value and its sentence in `lang`. A rule
+    declared after the run was made (its run_rules has no row for it) is stated with the value the
+    run recorded in its settings, or else its default, so an older run still renders."""
     rows = conn.execute(
         f"select key, name_{'en' if lang == 'en' else 'zh'}, clause, value, sentence_{'en' if lang == 'en' else 'zh'} "
         "from run_rules where run_id = ? order by rowid", [run_id]).fetchall()
-    return {key: {"key": key, "name": name, "clause": clause, "value": json.loads(value), "sentence": sentence}
-            for key, name, clause, value, sentence in rows}
+    stored = {key: {"key": key, "name": name, "clause": clause, "value": json.loads(value), "sentence": sentence}
+              for key, name, clause, value, sentence in rows}
+    if missing := [key for key in declared_rules.declared() if key not in stored]:
+        recorded = conn.execute("select settings from runs where run_id = ?", [run_id]).fetchall()
+        settings = json.loads(recorded[0][0]) if recorded and recorded[0][0] else {}
+        effective = declared_rules.recorded(settings.get("rules") or {})
+        stated = {s["key"]: s for s in declared_rules.sentences(effective, lang)}
+        stored |= {key: stated[key] for key in missing}
+    return stored
 
 
 def week_days(week: str) -> tuple[dt.date, dt.date]:

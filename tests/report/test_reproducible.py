@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from decimal import Decimal
 
 from pipelines import metrics, run_view, warehouse
 from pipelines.ingest import ingest
@@ -94,3 +95,49 @@ def test_an_earlier_report_compares_with_last_month_as_it_stood_then(tmp_path):
         conn.close()
     assert changed  # the later September run says something else
     assert without_generated(after["report.html"]) == without_generated(before["report.html"])
+
+
+def test_a_run_made_before_a_rule_was_declared_still_renders_with_what_it_recorded(tmp_path):
+    """An older run's run_rules lacks a rule declared since: the report states it with the value
+    the run recorded in its settings (here a vital share of 70%), or the default when it has none."""
+    from pipelines import demo
+    from pipelines.report import data
+
+    raw = tmp_path / "raw"
+    demo.generate(raw, sites=4, months=["2026-09", "2026-10"])
+    conn = warehouse.connect(tmp_path / "w.duckdb")
+    try:
+        run_id = a_run(conn, raw)
+        conn.execute("delete from run_rules where run_id = ? and key in ('pareto.vital_share', 'calls.max_rings')",
+                     [run_id])
+        conn.execute("""update runs set settings = '{"rules": {"pareto": {"vital_share": "0.70"}}}'
+                        where run_id = ?""", [run_id])
+        stated = data.rules(conn, run_id, "zh")
+        page = rendered(conn, run_id, tmp_path / "old")["report.html"].decode()
+    finally:
+        conn.close()
+    assert stated["pareto.vital_share"]["value"] == "0.70" and "70%" in stated["pareto.vital_share"]["sentence"]
+    assert stated["calls.max_rings"]["value"] == 3  # recorded nothing: the default, 3 rings
+    assert "红色虚线为 70%" in page
+
+
+def test_a_run_made_before_penalty_steps_were_stored_still_spells_its_penalty_out(tmp_path):
+    from pipelines import demo
+    from pipelines.report import data
+    from pipelines.report.sections import surveys
+
+    raw = tmp_path / "raw"
+    demo.generate(raw, sites=4, months=["2026-09", "2026-10"])
+    conn = warehouse.connect(tmp_path / "w.duckdb")
+    try:
+        run_id = a_run(conn, raw)
+        run = data.load_run(conn, run_id, "2026-10")
+        stored = data.penalties(conn, run_id, "2026-10")
+        conn.execute("delete from penalties where run_id = ?", [run_id])  # as an older run has none
+        rebuilt = surveys._steps_of_an_older_run(run, data.rules(conn, run_id, "zh"))
+    finally:
+        conn.close()
+    assert stored and set(rebuilt) == set(stored)
+    for site, steps in stored.items():  # the same points off, the same shortfall to the hundredth
+        assert rebuilt[site].penalty == (steps.penalty or 0), site
+        assert abs(rebuilt[site].shortfall_points - steps.shortfall_points) < Decimal("0.01"), site

@@ -18,8 +18,21 @@ SHOWS = "surveys"
 
 def build(inputs) -> dict:
     run = inputs.run
-    return {"surveys": surveys(run, inputs.sites, penalties(inputs.conn, run.run_id, run.month), inputs.rules,
-                               inputs.lang, inputs.words)}
+    steps = penalties(inputs.conn, run.run_id, run.month) or _steps_of_an_older_run(run, inputs.rules)
+    return {"surveys": surveys(run, inputs.sites, steps, inputs.rules, inputs.lang, inputs.words)}
+
+
+def _steps_of_an_older_run(run: RunData, rules: dict) -> dict[str, Penalty]:
+    """A run made before runs stored their penalty steps: the steps from its stored return rates
+    and penalty points (what the report did then), so its page never says 不扣分 beside a penalty."""
+    step = int(rules["surveys.penalty_step_points"]["value"])
+    steps = {}
+    for (metric, site_id, _), row in run.rows.items():
+        points = run.get(the("surveys", "penalty"), site_id)
+        if metric == the("surveys", "return") and site_id and row.value is not None and row.target is not None:
+            shortfall = max(Decimal(str(row.target)) - Decimal(str(row.value)), Decimal(0)) * 100
+            steps[site_id] = Penalty(shortfall, step, int(points.value) if points and points.value else 0)
+    return steps
 
 
 def penalty_arithmetic(run: RunData, site_id: str | None, steps: Penalty | None, labels: dict) -> str:
