@@ -8,7 +8,7 @@ import json
 import duckdb
 
 from tests.delivery.conftest import SITES, delivery_toml
-from tests.delivery.test_worklist_mail import names, per_site_worklists
+from tests.delivery.test_worklist_mail import COMPLAINTS, names, text_of
 
 
 def flow_config(tmp_path, port: int):
@@ -17,12 +17,14 @@ def flow_config(tmp_path, port: int):
     return str(config)
 
 
-def test_the_nightly_flow_mails_each_desk_its_own_worklist(raw, tmp_path, smtp_server, monkeypatch, prefect_env):
+def test_the_nightly_flow_mails_each_desk_its_own_worklist(raw, tmp_path, smtp_server, prefect_env):
+    """A real nightly run: ingest, the month, the worklist, then each desk's own worklist by mail.
+    Two complaints never answered (C-S1-A at S1, C-S2-B at S2) are overdue items at the run's as-of."""
     from pipelines import flows
 
     raw.write("sites", "sites.csv", SITES)
+    raw.write("complaints", "complaints.csv", COMPLAINTS)
     out = tmp_path / "out"
-    per_site_worklists(monkeypatch, out)  # the worklist job's files, as it will write them
     result = flows.nightly(raw=str(raw.root), warehouse=str(raw.db_path), out=str(out),
                            config=flow_config(tmp_path, smtp_server.port))
     day = result.as_of.date().isoformat()
@@ -30,12 +32,17 @@ def test_the_nightly_flow_mails_each_desk_its_own_worklist(raw, tmp_path, smtp_s
     received = {address: [names(m) for m in smtp_server.mailbox.to(address)]
                 for address in ("s1@example.com", "east@example.com", "s3@example.com", "boss@example.com")}
     assert received == {
-        "s1@example.com": [[f"工作清单-{day}-worklist-S1.html", f"工作清单-{day}-worklist-S1.xlsx"]],
-        "east@example.com": [[f"工作清单-{day}-worklist-S1.html", f"工作清单-{day}-worklist-S1.xlsx",
-                              f"工作清单-{day}-worklist-S2.html", f"工作清单-{day}-worklist-S2.xlsx"]],
-        "s3@example.com": [[f"工作清单-{day}-worklist-S3.html", f"工作清单-{day}-worklist-S3.xlsx"]],
-        "boss@example.com": [],
+        "s1@example.com": [[f"工作清单-{day}-worklist-site-S1.html", f"工作清单-{day}-worklist-site-S1.xlsx"]],
+        "east@example.com": [[f"工作清单-{day}-worklist-region-东区.html", f"工作清单-{day}-worklist-region-东区.xlsx"]],
+        "s3@example.com": [[f"工作清单-{day}-worklist-site-S3.html", f"工作清单-{day}-worklist-site-S3.xlsx"]],
+        "boss@example.com": [],  # head office reads the month, not each desk's day
     }
+    s1, = smtp_server.mailbox.to("s1@example.com")
+    east, = smtp_server.mailbox.to("east@example.com")
+    s3, = smtp_server.mailbox.to("s3@example.com")
+    assert "C-S1-A" in text_of(s1) and "C-S2-B" not in text_of(s1)
+    assert "C-S1-A" in text_of(east) and "C-S2-B" in text_of(east)
+    assert "C-S1-A" not in text_of(s3) and "C-S2-B" not in text_of(s3)
 
 
 def test_a_refusing_server_fails_no_monthly_flow_run(raw, tmp_path, smtp_server, prefect_env):
