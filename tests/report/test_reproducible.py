@@ -17,11 +17,11 @@ from tests.report.conftest import RULES
 AS_OF = dt.datetime(2026, 11, 5, 6, 0)
 
 
-def a_run(conn, raw) -> str:
+def a_run(conn, raw, month: str = "2026-10", rules: dict = RULES) -> str:
     run_id = warehouse.start_run(conn, "run", {"rules": {}}, AS_OF)
     ingest(conn, raw, run_id, HeaderMatcher(datasets(), {}))
-    metrics.compute(conn, "2026-10", AS_OF, RULES, run_id)
-    run_view.store(conn, run_id, "2026-10", AS_OF, RULES)
+    metrics.compute(conn, month, AS_OF, rules, run_id)
+    run_view.store(conn, run_id, month, AS_OF, rules)
     warehouse.finish_run(conn, run_id, "completed")
     return run_id
 
@@ -73,22 +73,14 @@ def test_an_earlier_report_compares_with_last_month_as_it_stood_then(tmp_path):
     demo.generate(raw, sites=4, months=["2026-09", "2026-10"])
     conn = warehouse.connect(tmp_path / "w.duckdb")
     try:
-        def run_of(month: str, rules: dict) -> str:
-            run_id = warehouse.start_run(conn, "run", {"rules": {}}, AS_OF)
-            ingest(conn, raw, run_id, HeaderMatcher(datasets(), {}))
-            metrics.compute(conn, month, AS_OF, rules, run_id)
-            run_view.store(conn, run_id, month, AS_OF, rules)
-            warehouse.finish_run(conn, run_id, "completed")
-            return run_id
-
         def september_answered(run_id: str) -> float:
             return conn.execute("select value from metrics where run_id = ? and metric = 'call.answer_3_rings_rate' "
                                 "and site_id is null", [run_id]).fetchall()[0][0]
 
-        first_september = run_of("2026-09", RULES)
-        october = run_of("2026-10", RULES)
+        first_september = a_run(conn, raw, "2026-09")
+        october = a_run(conn, raw)
         before = rendered(conn, october, tmp_path / "before")
-        second_september = run_of("2026-09", resolve({"calls": {"max_rings": 1}}))
+        second_september = a_run(conn, raw, "2026-09", resolve({"calls": {"max_rings": 1}}))
         after = rendered(conn, october, tmp_path / "after")
         changed = september_answered(second_september) != september_answered(first_september)
     finally:
