@@ -19,8 +19,10 @@ CONTRACT_METRICS = [
 
 
 def test_every_contract_metric_is_declared_once():
+    # the contract names these "at least": the handbooks' further rules add metrics beside them
     ids = [d.id for d in catalogue()]
-    assert sorted(ids) == sorted(CONTRACT_METRICS)
+    assert set(CONTRACT_METRICS) <= set(ids)
+    assert len(ids) == len(set(ids))
 
 
 def test_templated_members_find_their_family():

@@ -308,3 +308,24 @@ def test_one_open_row_keeps_the_whole_complaint_open(books):
     # reply within 24 h: each group's earliest reply (E5 10:00 after 09:00; E6 10:00 after 09:00) → 2 of 2
     reply = m.row("complaint.reply_24h_rate", "S1")
     assert (reply.numerator, reply.denominator) == (2, 2)
+
+
+def test_weekly_complaint_statistics_count_each_complaint_in_the_iso_week_of_its_receipt(books):
+    """003 篇5 §七.5: the week's complaints. October 2026's ISO weeks run from W40 (Mon 09-28 –
+    Sun 10-04) to W44 (Mon 10-26 – Sun 11-01); a complaint counts once, in its week."""
+    books.site("S1")
+    books.site("S2")
+    complaint(books, "A1", "S1", "2026-10-04 23:59")                 # Sunday: still W40
+    complaint(books, "A2", "S1", "2026-10-05 00:00")                 # Monday: W41
+    complaint(books, "A3", "S1", "2026-10-06 09:00", event_id="E9")  # W41, one event…
+    complaint(books, "A4", "S1", "2026-10-07 09:00", event_id="E9")  # …counted once
+    complaint(books, "B1", "S2", "2026-10-06 10:00")                 # W41 at S2
+    complaint(books, "B2", "S2", "2026-10-31 10:00", valid=False)    # verified invalid: not counted
+    m = books.compute("2026-10", "2026-11-30 00:00")
+    weekly = "complaint.count_weekly"
+    assert m.row(weekly, "S1", "2026-W40").value == 1
+    assert m.row(weekly, "S1", "2026-W41").value == 2   # A2, and E9 once
+    assert m.row(weekly, "S2", "2026-W41").value == 1
+    assert m.row(weekly, "S2", "2026-W44").value == 0   # B2 is not a complaint: a week of none
+    assert m.row(weekly, None, "2026-W41").value == 3   # the company: 2 + 1
+    assert m.row(weekly, None, "2026-W42").value == 0
