@@ -301,3 +301,24 @@ def test_an_urgent_repair_not_marked_urgent_is_a_finding_not_reclassified(books)
     on_time = m.row("repair.callback_on_time_rate", "S1", "2026-10")
     assert (on_time.numerator, on_time.denominator) == (3, 4)  # K2, K3, K4 on time; K1 late
     assert m.row("repair.urgent_second_callback_rate", "S1", "2026-10").denominator == 1  # K3 only
+
+
+def test_the_weekly_repair_summary_counts_tickets_received_and_completed_in_each_iso_week(books):
+    """000 §4.10.4.14: the week's 报修 and 完成. W41 is Mon 10-05 – Sun 10-11; a completion after
+    as-of has not happened yet, and a ticket still open counts as received only."""
+    books.site("S1")
+    ticket(books, "R1", "S1", "2026-10-06 10:00", reported="2026-10-04 23:00")  # in W40, done in W41
+    ticket(books, "R2", "S1", "2026-10-11 23:59", reported="2026-10-05 00:00")  # both in W41 (Sunday night)
+    ticket(books, "R3", "S1", None, reported="2026-10-12 00:00")                # W42, still open
+    ticket(books, "R4", "S1", "2026-10-20 09:00", reported="2026-10-13 09:00")  # completed after as-of
+    m = books.compute("2026-10", "2026-10-15 00:00")
+    got = {(metric, period): m.row(metric, "S1", period).value
+           for metric in ("repair.received_weekly", "repair.completed_weekly")
+           for period in ("2026-W40", "2026-W41", "2026-W42")}
+    assert got == {
+        ("repair.received_weekly", "2026-W40"): 1, ("repair.received_weekly", "2026-W41"): 1,
+        ("repair.received_weekly", "2026-W42"): 2,  # R3 and R4
+        ("repair.completed_weekly", "2026-W40"): 0, ("repair.completed_weekly", "2026-W41"): 2,
+        ("repair.completed_weekly", "2026-W42"): 0,  # R4's completion is after as-of
+    }
+    assert m.row("repair.completed_weekly", None, "2026-W41").value == 2  # the company: S1's

@@ -3,7 +3,7 @@ repair category with the deadlines the run's rules set (003 §二.5)."""
 
 from __future__ import annotations
 
-from pipelines.metrics.catalogue import in_section
+from pipelines.metrics.catalogue import the
 from pipelines.periods import iso_weeks
 from pipelines.report import charts
 from pipelines.report import formatting as fmt
@@ -23,10 +23,8 @@ def build(inputs) -> dict:
 
 
 def weekly_metric() -> str:
-    """The weekly repair callback rate: the repairs section's metric judged by ISO week."""
-    (metric,) = [m.id for m in in_section("repairs") if m.grain == "week"]
-    return metric
-
+    """The weekly repair callback rate (catalogue role `callbacks_by_week`)."""
+    return the("repairs", "callbacks_by_week")
 
 
 def weekly_callbacks(run: RunData, sites: list[Site], lang: str, labels: dict) -> dict:
