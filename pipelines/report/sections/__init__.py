@@ -44,8 +44,9 @@ def shown() -> list:
 
 def build(inputs: Inputs) -> dict:
     """Every shown section's names for the template, and the order of sections and appendices."""
+    sections = shown()
     context: dict = {}
-    for section in shown():
+    for section in sections:
         context |= section.build(inputs)
-    names = [s.NAME for s in shown()]
+    names = [s.NAME for s in sections]
     return context | {"sections": names, "appendices": [a for a in APPENDICES if a in names]}

@@ -54,11 +54,12 @@ def sales_league(run: RunData, sites: list[Site], exempt: dict[str, str], rules:
     # the main body shows the top and bottom of a long league; the appendix has it all
     main = ordered if len(ordered) <= 2 * LEAGUE_ENDS + 5 else ordered[:LEAGUE_ENDS] + ordered[-LEAGUE_ENDS:]
     exempt_rows = [{"site": site_label(known.get(s), s), "reason": reason} for s, reason in exempt.items()]
+    full_points = _full_points(rules, lang)
     return {"available": bool(rows or exempt_rows), "rows": ordered, "main": main, "ends": LEAGUE_ENDS,
             "exempt": exempt_rows, "quarter": q_key,
             "intro": labels["sales_intro"].format(quarter=q_key, parts=" + ".join(
-                f"{name} {full}" for name, full in _full_points(rules, lang))),
-            "headers": [f"{name}({full})" for name, full in _full_points(rules, lang)]}
+                f"{name} {full}" for name, full in full_points)),
+            "headers": [f"{name}({full})" for name, full in full_points]}
 
 
 

@@ -26,12 +26,14 @@ def _steps_of_an_older_run(run: RunData, rules: dict) -> dict[str, Penalty]:
     """A run made before runs stored their penalty steps: the steps from its stored return rates
     and penalty points (what the report did then), so its page never says 不扣分 beside a penalty."""
     step = int(rules["surveys.penalty_step_points"]["value"])
+    return_rate, penalty = the("surveys", "return"), the("surveys", "penalty")
     steps = {}
     for (metric, site_id, _), row in run.rows.items():
-        points = run.get(the("surveys", "penalty"), site_id)
-        if metric == the("surveys", "return") and site_id and row.value is not None and row.target is not None:
-            shortfall = max(Decimal(str(row.target)) - Decimal(str(row.value)), Decimal(0)) * 100
-            steps[site_id] = Penalty(shortfall, step, int(points.value) if points and points.value else 0)
+        if metric != return_rate or site_id is None or row.value is None or row.target is None:
+            continue
+        points = run.get(penalty, site_id)
+        shortfall = max(Decimal(str(row.target)) - Decimal(str(row.value)), Decimal(0)) * 100
+        steps[site_id] = Penalty(shortfall, step, int(points.value) if points and points.value else 0)
     return steps
 
 
